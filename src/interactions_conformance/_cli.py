@@ -1,0 +1,71 @@
+"""The `interactions-conformance` command: one subcommand per job.
+
+Each subcommand lives in its own module with ``add_arguments(parser)`` and
+``run(args) -> int``; modules are imported only when their subcommand runs,
+so `rules` never pays for the emulator's imports. Exit codes: 0 clean,
+1 violations found, 2 usage error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+__all__ = ["main"]
+
+# name -> (module, one-line help)
+COMMANDS: dict[str, tuple[str, str]] = {
+    "rules": ("interactions_conformance._cmd_rules", "list the rules catalogue of a revision"),
+    "selfcheck": (
+        "interactions_conformance._cmd_selfcheck",
+        "check the spec data itself: schemas, references, catalogue",
+    ),
+    "serve": ("interactions_conformance.emulator._serve", "run the reference emulator"),
+}
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="interactions-conformance",
+        description="Conformance suite and contract checker for the Gemini Interactions API.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name, (_module, help_text) in COMMANDS.items():
+        sub.add_parser(name, help=help_text, add_help=False)
+    return parser
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("interactions-conformance")
+    except PackageNotFoundError:  # running from a checkout without installing
+        return "0+unknown"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    top = _parser()
+    known, rest = top.parse_known_args(args)
+    if known.command is None:
+        top.print_help()
+        return 2
+    module_name, help_text = COMMANDS[known.command]
+    module = importlib.import_module(module_name)
+    parser = argparse.ArgumentParser(
+        prog=f"interactions-conformance {known.command}", description=help_text
+    )
+    module.add_arguments(parser)
+    try:
+        sub_args = parser.parse_args(rest)
+    except SystemExit as exc:  # argparse exits 2 on usage errors, 0 on --help
+        return int(exc.code or 0)
+    return int(module.run(sub_args))
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

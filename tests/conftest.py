@@ -1,0 +1,48 @@
+"""Fixtures shared by the project's own tests."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from interactions_conformance import Revision, load_revision
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = REPO.parent / "shared"
+REAL_TRAFFIC = SHARED / "real-traffic"
+GUIDE = SHARED / "guide" / "000_09c92481357c7f06.txt"
+
+
+def real_traffic_files(prefix: str) -> list[Path]:
+    """The recorded payloads whose name starts with ``prefix`` (empty when ../shared is absent)."""
+    if not REAL_TRAFFIC.is_dir():
+        return []
+    return sorted(REAL_TRAFFIC.glob(f"{prefix}*.json"))
+
+
+def load_recording(path: Path) -> tuple[dict[str, Any], Any]:
+    """(_meta, payload) of one recorded file."""
+    data = json.loads(path.read_text("utf-8"))
+    return data["_meta"], data["payload"]
+
+
+@pytest.fixture(scope="session")
+def revision() -> Revision:
+    return load_revision("2025-12")
+
+
+@pytest.fixture(scope="session")
+def shared_dir() -> Path:
+    if not SHARED.is_dir():
+        pytest.skip(f"../shared is absent (looked for {SHARED}): recorded traffic and guide tests need it")
+    return SHARED
+
+
+@pytest.fixture(scope="session")
+def guide_text(shared_dir: Path) -> str:
+    if not GUIDE.is_file():
+        pytest.skip(f"the guide is absent from ../shared (looked for {GUIDE})")
+    return GUIDE.read_text("utf-8")

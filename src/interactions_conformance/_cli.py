@@ -22,6 +22,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "interactions_conformance._cmd_selfcheck",
         "check the spec data itself: schemas, references, catalogue",
     ),
+    "run": (
+        "interactions_conformance._cmd_run",
+        "run the conformance suites against a target (the main job)",
+    ),
     "serve": ("interactions_conformance.emulator._serve", "run the reference emulator"),
 }
 
@@ -61,7 +65,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     module.add_arguments(parser)
     try:
-        sub_args = parser.parse_args(rest)
+        if getattr(module, "PASSTHROUGH", False):  # `run` hands what it does not know to pytest
+            sub_args, extra = parser.parse_known_args(rest)
+            sub_args.extra = extra
+        else:
+            sub_args = parser.parse_args(rest)
     except SystemExit as exc:  # argparse exits 2 on usage errors, 0 on --help
         return int(exc.code or 0)
     return int(module.run(sub_args))

@@ -77,6 +77,7 @@ def spec_root() -> Path:
 
 
 def available_revisions() -> list[str]:
+    """The names of the revisions this installation carries (``["2025-12", ...]``)."""
     root = spec_root()
     return sorted(p.name for p in root.iterdir() if (p / "revision.json").is_file())
 

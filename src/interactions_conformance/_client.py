@@ -1,0 +1,223 @@
+"""An HTTP client for the Interactions API that records what it sees.
+
+Every call returns an `Exchange` (the request and the response as they were
+on the wire, streamed bodies chunk by chunk) and hands it to an observer:
+the pytest plugin checks it, a recorder may write it. 429 and 503 are retried
+with a bounded backoff that honours ``Retry-After``.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import httpx
+
+from ._traffic import Exchange, Request, Response
+
+__all__ = ["ApiClient", "TokenBudgetExceeded", "tokens_used"]
+
+Observer = Callable[[Exchange], None]
+_RETRY_STATUSES = frozenset({429, 503})
+_USE_DEFAULT: Any = object()
+
+
+class TokenBudgetExceeded(Exception):
+    """The run has spent its ``--token-budget``; no further requests are sent."""
+
+
+def tokens_used(exchange: Exchange) -> int:
+    """Tokens an exchange cost, from the usage the target reported (0 when unknown)."""
+    response = exchange.response
+    if response.status >= 400:
+        return 0
+    if response.is_stream:
+        total = 0
+        for line in response.body.splitlines():
+            if line.startswith(b"data:") and b'"total_tokens"' in line:
+                try:
+                    data = json.loads(line[5:])
+                    total = int(data["interaction"]["usage"]["total_tokens"])
+                except (ValueError, KeyError, TypeError):
+                    continue
+        return total
+    body = response.json()
+    if isinstance(body, dict) and isinstance(body.get("usage"), dict):
+        value = body["usage"].get("total_tokens")
+        return value if isinstance(value, int) else 0
+    return 0
+
+
+class ApiClient:
+    """Talks to one target with one key; observers see every exchange."""
+
+    def __init__(
+        self,
+        base_url: str,
+        api_key: str | None,
+        *,
+        api_version: str = "v1beta",
+        timeout: float = 120.0,
+        extra_headers: Mapping[str, str] | None = None,
+        max_retries: int = 4,
+        max_retry_wait: float = 30.0,
+        token_budget: int | None = None,
+        transport: httpx.BaseTransport | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.api_key = api_key
+        self.api_version = api_version
+        self.extra_headers = dict(extra_headers or {})
+        self.max_retries = max_retries
+        self.max_retry_wait = max_retry_wait
+        self.token_budget = token_budget
+        self.observers: list[Observer] = []
+        self.requests_made = 0
+        self.tokens = 0
+        self._sleep = sleep
+        self._http = httpx.Client(timeout=timeout, transport=transport)
+
+    def close(self) -> None:
+        self._http.close()
+
+    def __enter__(self) -> ApiClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def with_key(self, api_key: str | None) -> ApiClient:
+        """A client for the same target with another key, sharing counters' observers."""
+        other = ApiClient(
+            self.base_url,
+            api_key,
+            api_version=self.api_version,
+            extra_headers=self.extra_headers,
+            max_retries=self.max_retries,
+            max_retry_wait=self.max_retry_wait,
+            token_budget=self.token_budget,
+            sleep=self._sleep,
+        )
+        other.observers = self.observers
+        return other
+
+    # -- the API -----------------------------------------------------------------
+
+    def url(self, path: str) -> str:
+        return f"{self.base_url}/{self.api_version}/{path.lstrip('/')}"
+
+    def create(self, body: Mapping[str, Any], **kwargs: Any) -> Exchange:
+        """POST /interactions; streams when ``body["stream"]`` is true."""
+        return self.request("POST", "interactions", json_body=body, stream=bool(body.get("stream")), **kwargs)
+
+    def get(
+        self,
+        interaction_id: str,
+        *,
+        stream: bool = False,
+        last_event_id: str | None = None,
+        **kwargs: Any,
+    ) -> Exchange:
+        params: dict[str, str] = {}
+        if stream:
+            params["stream"] = "true"
+        if last_event_id is not None:
+            params["last_event_id"] = last_event_id
+        return self.request(
+            "GET", f"interactions/{interaction_id}", params=params, stream=stream, **kwargs
+        )
+
+    def delete(self, interaction_id: str, **kwargs: Any) -> Exchange:
+        return self.request("DELETE", f"interactions/{interaction_id}", **kwargs)
+
+    def cancel(self, interaction_id: str, **kwargs: Any) -> Exchange:
+        return self.request("POST", f"interactions/{interaction_id}/cancel", **kwargs)
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        json_body: Any = None,
+        content: bytes | None = None,
+        params: Mapping[str, str] | None = None,
+        headers: Mapping[str, str] | None = None,
+        api_key: str | None = _USE_DEFAULT,
+        key_in: str = "header",
+        stream: bool = False,
+        label: str = "",
+    ) -> Exchange:
+        """Send one request (retrying 429/503) and return the final exchange.
+
+        ``api_key=None`` sends no key at all; ``key_in="query"`` sends it as ``?key=``.
+        """
+        if self.token_budget is not None and self.tokens >= self.token_budget:
+            raise TokenBudgetExceeded(
+                f"token budget of {self.token_budget} spent ({self.tokens} used); "
+                f"not sending {method} {path}"
+            )
+        key = self.api_key if api_key is _USE_DEFAULT else api_key
+        all_headers = {"content-type": "application/json", **self.extra_headers, **(headers or {})}
+        query = dict(params or {})
+        if key is not None:
+            if key_in == "query":
+                query["key"] = key
+            else:
+                all_headers["x-goog-api-key"] = key
+        body = content if content is not None else (
+            json.dumps(json_body).encode() if json_body is not None else b""
+        )
+        url = self.url(path)
+        attempt = 0
+        while True:
+            exchange = self._send(method, url, query, all_headers, body, stream, label)
+            status = exchange.response.status
+            if status not in _RETRY_STATUSES or attempt >= self.max_retries:
+                break
+            self._sleep(self._retry_delay(exchange, attempt))
+            attempt += 1
+        self.tokens += tokens_used(exchange)
+        for observer in self.observers:
+            observer(exchange)
+        return exchange
+
+    # -- internals -----------------------------------------------------------------
+
+    def _retry_delay(self, exchange: Exchange, attempt: int) -> float:
+        retry_after = {k.lower(): v for k, v in exchange.response.headers.items()}.get("retry-after")
+        if retry_after is not None:
+            try:
+                return min(float(retry_after), self.max_retry_wait)
+            except ValueError:
+                pass  # an HTTP date: fall back to exponential backoff
+        return float(min(2**attempt, self.max_retry_wait))
+
+    def _send(
+        self,
+        method: str,
+        url: str,
+        query: Mapping[str, str],
+        headers: Mapping[str, str],
+        body: bytes,
+        stream: bool,
+        label: str,
+    ) -> Exchange:
+        request = self._http.build_request(method, url, params=query, headers=headers, content=body or None)
+        self.requests_made += 1
+        response = self._http.send(request, stream=True)
+        try:
+            chunks = tuple(chunk for chunk in response.iter_bytes() if chunk)
+        finally:
+            response.close()
+        is_sse = response.headers.get("content-type", "").startswith("text/event-stream")
+        recorded = Response(
+            status=response.status_code,
+            headers=dict(response.headers),
+            body=b"".join(chunks),
+            chunks=chunks if (stream or is_sse) else None,
+        )
+        sent = Request(method=method, url=str(request.url), headers=dict(headers), body=body)
+        return Exchange(sent, recorded, label=label)

@@ -1,0 +1,87 @@
+"""`interactions-conformance run`: the main job.
+
+Runs the conformance suites with pytest against a target, shows progress,
+prints the rules summary per area, writes a results JSON and exits non-zero
+when any rule is violated. Arguments it does not know go to pytest
+(``-k basic``, ``-x``, ``-q``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from ._spec import DEFAULT_REVISION
+
+PASSTHROUGH = True  # unknown arguments are pytest's
+
+
+def suites_root() -> Path:
+    """The conformance suites: the wheel's copy, or ``suites/`` in a checkout."""
+    packaged = Path(__file__).with_name("_suites")
+    if packaged.is_dir():
+        return packaged
+    return Path(__file__).resolve().parents[2] / "suites"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--target", default="emulator", help="emulator (default), live, or a base URL")
+    parser.add_argument("--revision", default=DEFAULT_REVISION, help="spec revision (default %(default)s)")
+    parser.add_argument("--profile", help="target profile TOML")
+    parser.add_argument("--api-key", help="API key (default: $GEMINI_API_KEY)")
+    parser.add_argument("--second-api-key", help="second API key for isolation tests")
+    parser.add_argument("--strict-schema", action="store_true", help="unknown fields are violations, not drift")
+    parser.add_argument("--token-budget", type=int, help="stop sending requests after N tokens")
+    parser.add_argument(
+        "--results",
+        default="interactions-conformance-results.json",
+        help="where to write the results JSON (default %(default)s)",
+    )
+    parser.add_argument("--emulator-fault", action="append", default=[], metavar="NAME", help="run the emulator with a fault mode")
+
+
+def _pytest_args(args: argparse.Namespace) -> list[str]:
+    root = suites_root()
+    argv = [str(root), f"--rootdir={root}", "-p", "no:cacheprovider", "--strict-markers"]
+    argv += ["-o", "xfail_strict=true", "--target", args.target, "--revision", args.revision]
+    argv += ["--results", args.results]
+    for flag in ("profile", "api_key", "second_api_key", "token_budget"):
+        value = getattr(args, flag)
+        if value is not None:
+            argv += [f"--{flag.replace('_', '-')}", str(value)]
+    if args.strict_schema:
+        argv.append("--strict-schema")
+    for fault in args.emulator_fault:
+        argv += ["--emulator-fault", fault]
+    return argv + list(getattr(args, "extra", []))
+
+
+def _print_areas(results_path: Path) -> None:
+    try:
+        results = json.loads(results_path.read_text("utf-8"))
+    except (OSError, ValueError):
+        return
+    by_area: dict[str, Counter[str]] = {}
+    for rule in results.get("rules", {}).values():
+        by_area.setdefault(rule.get("area") or "?", Counter())[rule["status"]] += 1
+    print("\nper area (rules): passed / failed / skipped / known deviation / not exercised")
+    for area in sorted(by_area):
+        c = by_area[area]
+        print(
+            f"  {area:<13} {c['passed']:>3} / {c['failed']:>3} / {c['skipped']:>3} / "
+            f"{c['deviation']:>3} / {c['not exercised']:>3}"
+        )
+
+
+def run(args: argparse.Namespace) -> int:
+    root = suites_root()
+    if not root.is_dir():
+        print(f"error: the conformance suites are missing (looked in {root})")
+        return 2
+    code = pytest.main(_pytest_args(args))
+    _print_areas(Path(args.results))
+    return int(code)

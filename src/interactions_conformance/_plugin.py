@@ -1,0 +1,511 @@
+"""The pytest plugin: targets, markers, automatic checks, and the rules summary.
+
+Thin by design (STYLE.md habit 9). Precedence, applied in `_session()`:
+command-line option > environment variable (``GEMINI_API_KEY``,
+``GEMINI_API_KEY_2``) > the profile's defaults. Nothing starts until a test
+asks for the ``conformance`` fixture, so the plugin costs nothing in test
+runs that do not use it.
+
+Every exchange a suite makes through the ``api`` fixture is checked at once
+(`checks.check_exchange`); a violation fails the test with the rule id, unless
+the profile lists that rule as a known deviation.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import json
+import os
+import time
+from collections.abc import Callable, Generator, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from ._client import ApiClient, TokenBudgetExceeded
+from ._findings import ConformanceFailure, Drift, Violation
+from ._spec import DEFAULT_REVISION, Revision, SpecError, load_revision
+from ._targets import LIVE_BASE_URL, Profile, ProfileError, builtin_profile, load_profile
+
+AREAS: dict[str, str] = {
+    "basic": "create, input forms, the Interaction resource (G1 G2 G18 G19 G20)",
+    "conversation": "stateful and stateless conversations, get (G3 G4 G5 G22)",
+    "multimodal": "image, audio, video and document inputs (G6 G17)",
+    "generation": "image output and generation_config (G7 G16)",
+    "agents": "agents, background jobs and cancel (G8 G21)",
+    "functions": "function calling, server and client state (G9 G10)",
+    "tools": "built-in tools and remote MCP (G11 G12 G24)",
+    "structured": "structured output, alone and with tools (G13 G14)",
+    "streaming": "SSE streaming and resume (G15)",
+    "storage": "store, delete and retention (G21)",
+    "errors": "error bodies, API keys and isolation",
+    "files": "the Files API (G17)",
+}
+
+_STASH: pytest.StashKey[ConformanceState] = pytest.StashKey()
+_OUTCOME_ORDER = ("failed", "deviation", "passed", "skipped")
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("interactions-conformance", "Interactions API conformance")
+    group.addoption(
+        "--target",
+        default="emulator",
+        help="emulator (default: the reference emulator on a free loopback port), "
+        "live (the Gemini API), or a base URL such as http://127.0.0.1:8080",
+    )
+    group.addoption("--api-key", default=None, help="API key (default: $GEMINI_API_KEY)")
+    group.addoption(
+        "--second-api-key",
+        default=None,
+        help="a second key for isolation tests (default: $GEMINI_API_KEY_2; skipped when absent)",
+    )
+    group.addoption("--revision", default=None, help=f"spec revision (default {DEFAULT_REVISION})")
+    group.addoption("--profile", default=None, help="target profile TOML (default: the built-in one for the target)")
+    group.addoption(
+        "--strict-schema",
+        action="store_true",
+        default=False,
+        help="unknown fields, enum values and event types are violations, not drift",
+    )
+    group.addoption("--token-budget", type=int, default=None, help="stop sending requests after N tokens")
+    group.addoption("--results", default=None, metavar="PATH", help="write the results JSON here")
+    group.addoption(
+        "--retention-ledger",
+        default=None,
+        metavar="PATH",
+        help="a ledger of stored interactions, re-checked on every run (live retention)",
+    )
+    group.addoption(
+        "--emulator-fault",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="start the emulator with this fault mode (repeatable): proves the suite catches it",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "rule(*ids): the catalogue rules this test exercises (ids from spec/<revision>/rules.yaml)",
+    )
+    config.addinivalue_line(
+        "markers",
+        "feature(*names): target features this test needs; skipped with the profile's reason when unsupported",
+    )
+    for area, text in AREAS.items():
+        config.addinivalue_line("markers", f"{area}: conformance area: {text}")
+    config.stash[_STASH] = ConformanceState(config)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    state = config.stash.get(_STASH, None)
+    if state is not None:
+        state.close()
+
+
+# -- state ----------------------------------------------------------------------
+
+
+@dataclasses.dataclass
+class RuleOutcome:
+    status: str = "not exercised"  # passed | failed | skipped | deviation | not exercised
+    tests: list[str] = dataclasses.field(default_factory=list)
+    evidence: list[dict[str, str]] = dataclasses.field(default_factory=list)
+    reason: str = ""
+
+    def record(self, status: str, test: str, reason: str = "") -> None:
+        if test not in self.tests:
+            self.tests.append(test)
+        ranks = {s: i for i, s in enumerate(_OUTCOME_ORDER)}
+        if self.status not in ranks or ranks[status] < ranks[self.status]:
+            self.status = status
+            self.reason = reason or self.reason
+
+
+@dataclasses.dataclass
+class Target:
+    name: str  # emulator | live | the URL
+    base_url: str
+    api_key: str | None
+    second_api_key: str | None
+    profile: Profile
+    revision: Revision
+    strict: bool
+    control_url: str | None = None  # emulator-only test control, when available
+
+
+class ConformanceState:
+    """Everything the plugin knows about this run; the target starts on first use."""
+
+    def __init__(self, config: pytest.Config) -> None:
+        self.config = config
+        self.target: Target | None = None
+        self.rules: dict[str, RuleOutcome] = {}
+        self.drift: dict[tuple[str, str, str], Drift] = {}
+        self.deviations_seen: list[dict[str, str]] = []
+        self.requests = 0
+        self.tokens = 0
+        self.started = time.time()
+        self._stack = contextlib.ExitStack()
+        self._error: str | None = None
+
+    def close(self) -> None:
+        self._stack.close()
+
+    def revision(self) -> Revision:
+        name = self.config.getoption("--revision") or DEFAULT_REVISION
+        try:
+            return load_revision(name)
+        except SpecError as exc:
+            raise pytest.UsageError(str(exc)) from exc
+
+    def profile(self, target_name: str) -> Profile:
+        path = self.config.getoption("--profile")
+        try:
+            if path:
+                return load_profile(path)
+            if target_name == "emulator":
+                return builtin_profile("emulator")
+            if target_name == "live":
+                return builtin_profile("live-free")
+            return builtin_profile("third-party")
+        except ProfileError as exc:
+            raise pytest.UsageError(str(exc)) from exc
+
+    def start(self) -> Target:
+        if self.target is not None:
+            return self.target
+        if self._error:
+            pytest.skip(self._error)
+        opt = self.config.getoption
+        name = opt("--target")
+        key = opt("--api-key") or os.environ.get("GEMINI_API_KEY")
+        key2 = opt("--second-api-key") or os.environ.get("GEMINI_API_KEY_2")
+        profile = self.profile(name)
+        revision = self.revision()
+        control_url = None
+        if name == "emulator":
+            from .emulator import running_emulator  # the emulator only when asked for
+
+            keys = ("emulator-key", "emulator-key-2")
+            base_url = self._stack.enter_context(
+                running_emulator(
+                    api_keys=keys,
+                    faults=tuple(opt("--emulator-fault")),
+                    tier=profile.tier,
+                    test_control=True,
+                )
+            )
+            key, key2 = key if opt("--api-key") else keys[0], keys[1]
+            control_url = f"{base_url}/__emulator"
+        elif name == "live":
+            if not key:
+                raise pytest.UsageError(
+                    "--target live needs an API key: set GEMINI_API_KEY or pass --api-key "
+                    "(no request was sent)"
+                )
+            base_url = LIVE_BASE_URL
+        elif name.startswith(("http://", "https://")):
+            base_url = name.rstrip("/")
+        else:
+            raise pytest.UsageError(
+                f"--target {name!r} is not emulator, live, or an http(s) URL"
+            )
+        if key2:
+            profile = dataclasses.replace(profile, features={**profile.features, "second_key": True})
+        self.target = Target(
+            name=name,
+            base_url=base_url,
+            api_key=key,
+            second_api_key=key2,
+            profile=profile,
+            revision=revision,
+            strict=bool(opt("--strict-schema")),
+            control_url=control_url,
+        )
+        return self.target
+
+    # -- checking ---------------------------------------------------------------
+
+    def observer(self, target: Target) -> Callable[[Any], None]:
+        from .checks import check_exchange
+
+        def observe(exchange: Any) -> None:
+            self.requests += 1
+            result = check_exchange(exchange, target.revision, strict=target.strict)
+            for item in result.drift:
+                self.drift.setdefault((item.what, item.name, item.schema), item)
+            failing = []
+            for violation in result.violations:
+                if violation.rule in target.profile.deviations:
+                    self.deviations_seen.append(violation.as_dict())
+                    self.rules.setdefault(violation.rule, RuleOutcome()).record(
+                        "deviation", exchange.label, target.profile.deviations[violation.rule]
+                    )
+                else:
+                    failing.append(violation)
+            if failing:
+                raise ConformanceFailure(failing, context=exchange.label or "an exchange")
+
+        return observe
+
+    def client(self, target: Target, key: str | None, label: str) -> ApiClient:
+        client = ApiClient(
+            target.base_url,
+            key,
+            token_budget=self.config.getoption("--token-budget"),
+        )
+        client.tokens = self.tokens
+        client.observers.append(self.observer(target))
+        return client
+
+    def record_test(self, item: pytest.Item, report: pytest.TestReport, excinfo: Any) -> None:
+        rules = _rules_of(item)
+        nodeid = item.nodeid
+        if report.skipped and hasattr(report, "wasxfail"):
+            for rule in rules:
+                self.rules.setdefault(rule, RuleOutcome()).record("deviation", nodeid, str(report.wasxfail))
+            return
+        if report.skipped:
+            reason = _skip_reason(report)
+            for rule in rules:
+                self.rules.setdefault(rule, RuleOutcome()).record("skipped", nodeid, reason)
+            return
+        if report.passed:
+            for rule in rules:
+                self.rules.setdefault(rule, RuleOutcome()).record("passed", nodeid)
+            return
+        violations = _violations_of(excinfo)
+        if violations:
+            for violation in violations:
+                outcome = self.rules.setdefault(violation.rule, RuleOutcome())
+                outcome.record("failed", nodeid)
+                if len(outcome.evidence) < 5:
+                    outcome.evidence.append(violation.as_dict())
+        else:
+            message = str(report.longreprtext).strip().splitlines()
+            for rule in rules:
+                outcome = self.rules.setdefault(rule, RuleOutcome())
+                outcome.record("failed", nodeid)
+                if len(outcome.evidence) < 5:
+                    outcome.evidence.append({"kind": "failure", "rule": rule, "message": message[-1] if message else ""})
+
+    def summary_counts(self) -> dict[str, int]:
+        counts = dict.fromkeys(("passed", "failed", "skipped", "deviation", "not exercised"), 0)
+        revision = self.target.revision if self.target else None
+        ids = set(revision.rules) if revision else set()
+        ids |= set(self.rules)
+        for rule in ids:
+            counts[self.rules.get(rule, RuleOutcome()).status] += 1
+        return counts
+
+    def results(self) -> dict[str, Any]:
+        from . import __name__ as package
+        from ._cli import _version
+
+        target = self.target
+        revision = target.revision if target else None
+        rules = {}
+        for rule_id in sorted(set(revision.rules if revision else ()) | set(self.rules)):
+            outcome = self.rules.get(rule_id, RuleOutcome())
+            rule = revision.rules.get(rule_id) if revision else None
+            rules[rule_id] = {
+                "status": outcome.status,
+                "area": rule.area if rule else "",
+                "level": rule.level if rule else "",
+                "statement": rule.statement if rule else "",
+                "tests": outcome.tests,
+                "reason": outcome.reason,
+                "evidence": outcome.evidence,
+            }
+        return {
+            "tool": {"name": package, "version": _version()},
+            "target": {
+                "name": target.name if target else self.config.getoption("--target"),
+                "base_url": target.base_url if target else "",
+                "profile": target.profile.name if target else "",
+                "faults": list(self.config.getoption("--emulator-fault")),
+            },
+            "revision": revision.name if revision else (self.config.getoption("--revision") or DEFAULT_REVISION),
+            "strict_schema": bool(self.config.getoption("--strict-schema")),
+            "started": _iso(self.started),
+            "finished": _iso(time.time()),
+            "summary": self.summary_counts(),
+            "requests": self.requests,
+            "tokens": self.tokens,
+            "rules": rules,
+            "drift": [d.as_dict() for d in self.drift.values()],
+        }
+
+
+def _iso(t: float) -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(t))
+
+
+def _rules_of(item: pytest.Item) -> list[str]:
+    return [rule for mark in item.iter_markers("rule") for rule in mark.args]
+
+
+def _skip_reason(report: pytest.TestReport) -> str:
+    longrepr = report.longrepr
+    if isinstance(longrepr, tuple) and len(longrepr) == 3:
+        return str(longrepr[2]).removeprefix("Skipped: ")
+    return str(longrepr)
+
+
+def _violations_of(excinfo: Any) -> list[Violation]:
+    if excinfo is None:
+        return []
+    value = excinfo.value
+    if isinstance(value, ConformanceFailure):
+        return value.violations
+    if isinstance(value, Violation):
+        return [value]
+    return []
+
+
+def _state(config: pytest.Config) -> ConformanceState:
+    return config.stash[_STASH]
+
+
+# -- collection -----------------------------------------------------------------
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    state = _state(config)
+    marked = [item for item in items if any(True for _ in item.iter_markers("rule"))]
+    if not marked:
+        return
+    revision = state.revision()
+    profile = state.profile(config.getoption("--target"))
+    for item in marked:
+        unknown = [r for r in _rules_of(item) if r not in revision.rules]
+        if unknown and revision.rules:
+            raise pytest.UsageError(
+                f"{item.nodeid} cites rules that revision {revision.name} does not define: "
+                f"{', '.join(unknown)} (see spec/{revision.name}/rules.yaml)"
+            )
+        for mark in item.iter_markers("feature"):
+            for feature in mark.args:
+                if feature == "second_key" and (
+                    config.getoption("--second-api-key") or os.environ.get("GEMINI_API_KEY_2")
+                ):
+                    continue
+                if not profile.supports(feature):
+                    item.add_marker(pytest.mark.skip(reason=f"unsupported: {profile.why_unsupported(feature)}"))
+        deviations = [r for r in _rules_of(item) if r in profile.deviations]
+        if deviations:
+            reasons = "; ".join(f"{r}: {profile.deviations[r]}" for r in deviations)
+            item.add_marker(pytest.mark.xfail(reason=f"known deviation: {reasons}", strict=True))
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    report = yield
+    if call.excinfo is not None and call.excinfo.errisinstance(TokenBudgetExceeded):
+        report.outcome = "skipped"
+        report.longrepr = (str(item.path), item.location[1] or 0, f"Skipped: {call.excinfo.value}")
+    if any(True for _ in item.iter_markers("rule")) and (
+        report.when == "call" or (report.when == "setup" and report.skipped)
+    ):
+        _state(item.config).record_test(item, report, call.excinfo)
+    return report
+
+
+# -- fixtures -------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def conformance(request: pytest.FixtureRequest) -> Target:
+    """The target under test: base URL, keys, profile, revision (started on first use)."""
+    return _state(request.config).start()
+
+
+@pytest.fixture
+def api(request: pytest.FixtureRequest, conformance: Target) -> Iterator[ApiClient]:
+    """A client for the target with the primary key; every exchange is checked as it happens."""
+    state = _state(request.config)
+    budget = request.config.getoption("--token-budget")
+    if budget is not None and state.tokens >= budget:
+        pytest.skip(f"token budget spent: {state.tokens} of {budget} tokens used")
+    client = state.client(conformance, conformance.api_key, request.node.nodeid)
+    try:
+        yield client
+    finally:
+        state.tokens = client.tokens
+        client.close()
+
+
+@pytest.fixture
+def api2(request: pytest.FixtureRequest, conformance: Target, api: ApiClient) -> Iterator[ApiClient]:
+    """A client with the second key (isolation tests); skipped when there is none."""
+    if not conformance.second_api_key:
+        pytest.skip("no second API key: pass --second-api-key or set GEMINI_API_KEY_2")
+    client = api.with_key(conformance.second_api_key)
+    try:
+        yield client
+    finally:
+        client.close()
+
+
+@pytest.fixture
+def profile(conformance: Target) -> Profile:
+    return conformance.profile
+
+
+@pytest.fixture
+def model(conformance: Target) -> str:
+    """The default model of the target's profile (cheap: gemini-2.5-flash-lite on live)."""
+    return conformance.profile.model()
+
+
+@pytest.fixture
+def clock(request: pytest.FixtureRequest, conformance: Target) -> Callable[[float], None]:
+    """Move the target's clock forward (emulator test control only)."""
+    if not conformance.control_url or not conformance.profile.supports("test_control"):
+        pytest.skip("unsupported: the target has no test-control clock")
+    import httpx
+
+    def advance(seconds: float) -> None:
+        response = httpx.post(f"{conformance.control_url}/clock", json={"advance_seconds": seconds})
+        response.raise_for_status()
+
+    return advance
+
+
+# -- reporting ------------------------------------------------------------------
+
+
+def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
+    state = _state(config)
+    if state.target is None and not state.rules:
+        return
+    counts = state.summary_counts()
+    tr = terminalreporter
+    tr.section("interactions-conformance")
+    target = state.target
+    if target is not None:
+        tr.write_line(
+            f"target {target.name} ({target.base_url}), profile {target.profile.name}, "
+            f"revision {target.revision.name}{', strict schema' if target.strict else ''}"
+        )
+    tr.write_line(
+        "rules: "
+        + ", ".join(f"{n} {label}" for label, n in counts.items())
+        + f"; drift: {len(state.drift)}; requests: {state.requests}; tokens: {state.tokens}"
+    )
+    failed = sorted(r for r, o in state.rules.items() if o.status == "failed")
+    if failed:
+        tr.write_line("failed rules: " + ", ".join(failed))
+    for item in list(state.drift.values())[:20]:
+        tr.write_line(item.render())
+    results = config.getoption("--results")
+    if results:
+        path = Path(results)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(state.results(), indent=2) + "\n", "utf-8")
+        tr.write_line(f"results written to {path}")

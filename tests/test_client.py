@@ -15,7 +15,11 @@ KEY = "AIza" + "X" * 35  # shaped like a Google key, so the scrubber must catch 
 def _client(handler, **kwargs):  # type: ignore[no-untyped-def]
     sleeps: list[float] = []
     client = ApiClient(
-        "http://target.test", KEY, transport=httpx.MockTransport(handler), sleep=sleeps.append, **kwargs
+        "http://target.test",
+        KEY,
+        transport=httpx.MockTransport(handler),
+        sleep=sleeps.append,
+        **kwargs,
     )
     return client, sleeps
 
@@ -26,7 +30,9 @@ def test_create_sends_the_key_in_the_header_and_records_the_exchange() -> None:
     def handler(request: httpx.Request) -> httpx.Response:
         seen["key"] = request.headers.get("x-goog-api-key")
         seen["url"] = str(request.url)
-        return httpx.Response(200, json={"id": "i1", "status": "completed", "usage": {"total_tokens": 7}})
+        return httpx.Response(
+            200, json={"id": "i1", "status": "completed", "usage": {"total_tokens": 7}}
+        )
 
     client, _ = _client(handler)
     exchange = client.create({"model": "m", "input": "hi"})
@@ -83,7 +89,9 @@ def test_stream_keeps_raw_chunks_in_order() -> None:
     frames = [b"event: a\ndata: {}\n\n", b"data: [DONE]\n\n"]
 
     def handler(request: httpx.Request) -> httpx.Response:
-        return httpx.Response(200, headers={"content-type": "text/event-stream"}, content=iter(frames))
+        return httpx.Response(
+            200, headers={"content-type": "text/event-stream"}, content=iter(frames)
+        )
 
     client, _ = _client(handler)
     exchange = client.create({"model": "m", "input": "hi", "stream": True})
@@ -93,7 +101,10 @@ def test_stream_keeps_raw_chunks_in_order() -> None:
 
 
 def test_stream_tokens_come_from_the_complete_event() -> None:
-    complete = {"event_type": "interaction.complete", "interaction": {"usage": {"total_tokens": 42}}}
+    complete = {
+        "event_type": "interaction.complete",
+        "interaction": {"usage": {"total_tokens": 42}},
+    }
     body = f"data: {json.dumps(complete)}\n\ndata: [DONE]\n\n".encode()
 
     def handler(request: httpx.Request) -> httpx.Response:
@@ -118,12 +129,16 @@ def test_token_budget_stops_before_sending() -> None:
 
 
 def test_observers_see_every_exchange_and_curl_has_no_secret() -> None:
-    client, _ = _client(lambda r: httpx.Response(400, json={"error": {"code": "invalid_request", "message": "m"}}))
+    client, _ = _client(
+        lambda r: httpx.Response(400, json={"error": {"code": "invalid_request", "message": "m"}})
+    )
     seen = []
     client.observers.append(seen.append)
     exchange = client.create({"model": "m", "input": f"my key is {KEY}"}, key_in="query")
     assert seen == [exchange]
     line = exchange.reproduce
     assert KEY not in line
-    assert line.startswith("curl -sS -X POST 'http://target.test/v1beta/interactions?key=$GEMINI_API_KEY'")
+    assert line.startswith(
+        "curl -sS -X POST 'http://target.test/v1beta/interactions?key=$GEMINI_API_KEY'"
+    )
     assert "my key is $GEMINI_API_KEY" in line

@@ -14,8 +14,14 @@ def test_google_shaped_keys_are_scrubbed_from_text() -> None:
 
 
 def test_secret_headers_are_replaced_whatever_their_value_or_case() -> None:
-    scrubbed = scrub_headers({"X-Goog-Api-Key": "short-key", "Authorization": "Bearer t", "Accept": "x"})
-    assert scrubbed == {"X-Goog-Api-Key": "$GEMINI_API_KEY", "Authorization": "$GEMINI_API_KEY", "Accept": "x"}
+    scrubbed = scrub_headers(
+        {"X-Goog-Api-Key": "short-key", "Authorization": "Bearer t", "Accept": "x"}
+    )
+    assert scrubbed == {
+        "X-Goog-Api-Key": "$GEMINI_API_KEY",
+        "Authorization": "$GEMINI_API_KEY",
+        "Accept": "x",
+    }
 
 
 def test_key_query_parameter_is_replaced() -> None:

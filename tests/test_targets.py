@@ -27,7 +27,7 @@ def test_live_profiles_differ_by_tier() -> None:
 
 def test_unknown_feature_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "p.toml"
-    path.write_text('[features]\ntelepathy = true\n', "utf-8")
+    path.write_text("[features]\ntelepathy = true\n", "utf-8")
     with pytest.raises(ProfileError, match="unknown features \\['telepathy'\\]"):
         load_profile(path)
 
@@ -44,5 +44,7 @@ def test_unknown_key_and_bad_toml_are_refused(tmp_path: Path) -> None:
 
 def test_unsupported_reason_defaults_to_the_feature_meaning() -> None:
     profile = builtin_profile("third-party")
-    assert "deep research agent" in profile.why_unsupported("agents") or profile.why_unsupported("agents")
+    assert "deep research agent" in profile.why_unsupported("agents") or profile.why_unsupported(
+        "agents"
+    )
     assert "remote MCP" in profile.why_unsupported("mcp")

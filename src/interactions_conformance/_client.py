@@ -111,7 +111,9 @@ class ApiClient:
 
     def create(self, body: Mapping[str, Any], **kwargs: Any) -> Exchange:
         """POST /interactions; streams when ``body["stream"]`` is true."""
-        return self.request("POST", "interactions", json_body=body, stream=bool(body.get("stream")), **kwargs)
+        return self.request(
+            "POST", "interactions", json_body=body, stream=bool(body.get("stream")), **kwargs
+        )
 
     def get(
         self,
@@ -167,8 +169,10 @@ class ApiClient:
                 query["key"] = key
             else:
                 all_headers["x-goog-api-key"] = key
-        body = content if content is not None else (
-            json.dumps(json_body).encode() if json_body is not None else b""
+        body = (
+            content
+            if content is not None
+            else (json.dumps(json_body).encode() if json_body is not None else b"")
         )
         url = self.url(path)
         attempt = 0
@@ -187,7 +191,9 @@ class ApiClient:
     # -- internals -----------------------------------------------------------------
 
     def _retry_delay(self, exchange: Exchange, attempt: int) -> float:
-        retry_after = {k.lower(): v for k, v in exchange.response.headers.items()}.get("retry-after")
+        retry_after = {k.lower(): v for k, v in exchange.response.headers.items()}.get(
+            "retry-after"
+        )
         if retry_after is not None:
             try:
                 return min(float(retry_after), self.max_retry_wait)
@@ -205,7 +211,9 @@ class ApiClient:
         stream: bool,
         label: str,
     ) -> Exchange:
-        request = self._http.build_request(method, url, params=query, headers=headers, content=body or None)
+        request = self._http.build_request(
+            method, url, params=query, headers=headers, content=body or None
+        )
         self.requests_made += 1
         response = self._http.send(request, stream=True)
         try:

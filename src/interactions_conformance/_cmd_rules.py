@@ -10,7 +10,9 @@ from ._spec import DEFAULT_REVISION, Rule, SpecError, load_revision
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--revision", default=DEFAULT_REVISION, help="spec revision (default %(default)s)")
+    parser.add_argument(
+        "--revision", default=DEFAULT_REVISION, help="spec revision (default %(default)s)"
+    )
     parser.add_argument("--area", help="only this area")
     parser.add_argument("--level", choices=["MUST", "SHOULD", "MAY"], help="only this level")
     parser.add_argument("--json", action="store_true", help="print JSON instead of text")
@@ -42,8 +44,7 @@ def run(args: argparse.Namespace) -> int:
                     "count": len(rules),
                     "areas": {
                         area: [
-                            {"id": r.id, "level": r.level, "statement": r.statement}
-                            for r in items
+                            {"id": r.id, "level": r.level, "statement": r.statement} for r in items
                         ]
                         for area, items in by_area.items()
                     },

@@ -29,19 +29,31 @@ def suites_root() -> Path:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--target", default="emulator", help="emulator (default), live, or a base URL")
-    parser.add_argument("--revision", default=DEFAULT_REVISION, help="spec revision (default %(default)s)")
+    parser.add_argument(
+        "--target", default="emulator", help="emulator (default), live, or a base URL"
+    )
+    parser.add_argument(
+        "--revision", default=DEFAULT_REVISION, help="spec revision (default %(default)s)"
+    )
     parser.add_argument("--profile", help="target profile TOML")
     parser.add_argument("--api-key", help="API key (default: $GEMINI_API_KEY)")
     parser.add_argument("--second-api-key", help="second API key for isolation tests")
-    parser.add_argument("--strict-schema", action="store_true", help="unknown fields are violations, not drift")
+    parser.add_argument(
+        "--strict-schema", action="store_true", help="unknown fields are violations, not drift"
+    )
     parser.add_argument("--token-budget", type=int, help="stop sending requests after N tokens")
     parser.add_argument(
         "--results",
         default="interactions-conformance-results.json",
         help="where to write the results JSON (default %(default)s)",
     )
-    parser.add_argument("--emulator-fault", action="append", default=[], metavar="NAME", help="run the emulator with a fault mode")
+    parser.add_argument(
+        "--emulator-fault",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="run the emulator with a fault mode",
+    )
 
 
 def _pytest_args(args: argparse.Namespace) -> list[str]:

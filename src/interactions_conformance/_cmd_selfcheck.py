@@ -19,7 +19,9 @@ from ._spec import Revision, SpecError, available_revisions, load_revision, spec
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--revision", action="append", help="only this revision (repeatable; default: all)")
+    parser.add_argument(
+        "--revision", action="append", help="only this revision (repeatable; default: all)"
+    )
 
 
 def _refs(node: Any) -> Iterator[str]:

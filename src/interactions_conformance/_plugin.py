@@ -63,14 +63,20 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="a second key for isolation tests (default: $GEMINI_API_KEY_2; skipped when absent)",
     )
     group.addoption("--revision", default=None, help=f"spec revision (default {DEFAULT_REVISION})")
-    group.addoption("--profile", default=None, help="target profile TOML (default: the built-in one for the target)")
+    group.addoption(
+        "--profile",
+        default=None,
+        help="target profile TOML (default: the built-in one for the target)",
+    )
     group.addoption(
         "--strict-schema",
         action="store_true",
         default=False,
         help="unknown fields, enum values and event types are violations, not drift",
     )
-    group.addoption("--token-budget", type=int, default=None, help="stop sending requests after N tokens")
+    group.addoption(
+        "--token-budget", type=int, default=None, help="stop sending requests after N tokens"
+    )
     group.addoption("--results", default=None, metavar="PATH", help="write the results JSON here")
     group.addoption(
         "--retention-ledger",
@@ -212,11 +218,11 @@ class ConformanceState:
         elif name.startswith(("http://", "https://")):
             base_url = name.rstrip("/")
         else:
-            raise pytest.UsageError(
-                f"--target {name!r} is not emulator, live, or an http(s) URL"
-            )
+            raise pytest.UsageError(f"--target {name!r} is not emulator, live, or an http(s) URL")
         if key2:
-            profile = dataclasses.replace(profile, features={**profile.features, "second_key": True})
+            profile = dataclasses.replace(
+                profile, features={**profile.features, "second_key": True}
+            )
         self.target = Target(
             name=name,
             base_url=base_url,
@@ -268,7 +274,9 @@ class ConformanceState:
         nodeid = item.nodeid
         if report.skipped and hasattr(report, "wasxfail"):
             for rule in rules:
-                self.rules.setdefault(rule, RuleOutcome()).record("deviation", nodeid, str(report.wasxfail))
+                self.rules.setdefault(rule, RuleOutcome()).record(
+                    "deviation", nodeid, str(report.wasxfail)
+                )
             return
         if report.skipped:
             reason = _skip_reason(report)
@@ -292,7 +300,9 @@ class ConformanceState:
                 outcome = self.rules.setdefault(rule, RuleOutcome())
                 outcome.record("failed", nodeid)
                 if len(outcome.evidence) < 5:
-                    outcome.evidence.append({"kind": "failure", "rule": rule, "message": message[-1] if message else ""})
+                    outcome.evidence.append(
+                        {"kind": "failure", "rule": rule, "message": message[-1] if message else ""}
+                    )
 
     def summary_counts(self) -> dict[str, int]:
         counts = dict.fromkeys(("passed", "failed", "skipped", "deviation", "not exercised"), 0)
@@ -330,7 +340,9 @@ class ConformanceState:
                 "profile": target.profile.name if target else "",
                 "faults": list(self.config.getoption("--emulator-fault")),
             },
-            "revision": revision.name if revision else (self.config.getoption("--revision") or DEFAULT_REVISION),
+            "revision": revision.name
+            if revision
+            else (self.config.getoption("--revision") or DEFAULT_REVISION),
             "strict_schema": bool(self.config.getoption("--strict-schema")),
             "started": _iso(self.started),
             "finished": _iso(time.time()),
@@ -396,7 +408,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
                 ):
                     continue
                 if not profile.supports(feature):
-                    item.add_marker(pytest.mark.skip(reason=f"unsupported: {profile.why_unsupported(feature)}"))
+                    item.add_marker(
+                        pytest.mark.skip(reason=f"unsupported: {profile.why_unsupported(feature)}")
+                    )
         deviations = [r for r in _rules_of(item) if r in profile.deviations]
         if deviations:
             reasons = "; ".join(f"{r}: {profile.deviations[r]}" for r in deviations)
@@ -404,7 +418,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 
 @pytest.hookimpl(wrapper=True)
-def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
     report = yield
     if call.excinfo is not None and call.excinfo.errisinstance(TokenBudgetExceeded):
         report.outcome = "skipped"
@@ -441,7 +457,9 @@ def api(request: pytest.FixtureRequest, conformance: Target) -> Iterator[ApiClie
 
 
 @pytest.fixture
-def api2(request: pytest.FixtureRequest, conformance: Target, api: ApiClient) -> Iterator[ApiClient]:
+def api2(
+    request: pytest.FixtureRequest, conformance: Target, api: ApiClient
+) -> Iterator[ApiClient]:
     """A client with the second key (isolation tests); skipped when there is none."""
     if not conformance.second_api_key:
         pytest.skip("no second API key: pass --second-api-key or set GEMINI_API_KEY_2")

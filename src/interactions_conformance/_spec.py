@@ -185,7 +185,7 @@ class Revision:
     def _build_registry(self) -> referencing.Registry[Any]:
         def refuse(uri: str) -> referencing.Resource[Any]:
             # No network retrieval, ever: an unknown $ref is a bug in the spec data.
-            raise referencing.exceptions.NoSuchResource(ref=uri)
+            raise referencing.exceptions.NoSuchResource(ref=uri)  # type: ignore[call-arg]  # attrs __init__
 
         pairs = []
         for stem, schema in self.schemas.items():
@@ -211,7 +211,7 @@ class Revision:
             for i, value in enumerate(node):
                 self._index_places(stem, value, f"{at}/{i}", rule)
 
-    @functools.lru_cache(maxsize=None)  # noqa: B019 - revisions live as long as the process
+    @functools.cache  # noqa: B019 - revisions live as long as the process
     def _validator(self, name: str) -> jsonschema.protocols.Validator:
         stem, _, fragment = name.partition("#")
         if stem not in self.schemas:
@@ -222,7 +222,7 @@ class Revision:
         if fragment:
             schema = self.registry.resolver(base_uri=uri).lookup(f"#{fragment}").contents
         cls = jsonschema.validators.validator_for(schema, default=jsonschema.Draft202012Validator)
-        return cls(schema, registry=self.registry)  # type: ignore[no-any-return]
+        return cls(schema, registry=self.registry)
 
     # -- queries ---------------------------------------------------------------
 
@@ -286,7 +286,9 @@ class Revision:
             known = set(sub.get("properties", {}))
             patterns = [re.compile(p) for p in sub.get("patternProperties", {})]
             extras = [
-                k for k in error.instance if k not in known and not any(p.search(k) for p in patterns)
+                k
+                for k in error.instance
+                if k not in known and not any(p.search(k) for p in patterns)
             ]
             for extra in extras:
                 at = f"{where}/{_escape(extra)}"
@@ -362,7 +364,8 @@ def _message(error: jsonschema.ValidationError) -> str:
 
 
 def _expected_actual(error: jsonschema.ValidationError) -> tuple[str, str]:
-    keyword, value, instance = error.validator, error.validator_value, error.instance
+    keyword, instance = error.validator, error.instance
+    value: Any = error.validator_value
     actual = f"{excerpt(instance)} ({_json_type(instance)})"
     if keyword == "type":
         types = value if isinstance(value, list) else [value]
@@ -386,7 +389,7 @@ def _expected_actual(error: jsonschema.ValidationError) -> tuple[str, str]:
     return f"{keyword}: {excerpt(value, 80)}", actual
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def load_revision(name: str = DEFAULT_REVISION) -> Revision:
     """Load a revision by name (``2025-12``); cached for the process."""
     folder = spec_root() / name

@@ -15,7 +15,7 @@ from typing import Any
 
 if sys.version_info >= (3, 11):
     import tomllib
-else:  # pragma: no cover
+else:  # pragma: no cover - Python 3.10 has no tomllib
     import tomli as tomllib
 
 __all__ = ["LIVE_BASE_URL", "Profile", "ProfileError", "builtin_profile", "load_profile"]
@@ -64,7 +64,8 @@ class Profile:
 
     def why_unsupported(self, feature: str) -> str:
         return self.unsupported_reasons.get(
-            feature, f"the {self.name} profile does not declare feature {feature!r} ({FEATURES.get(feature, '?')})"
+            feature,
+            f"the {self.name} profile does not declare feature {feature!r} ({FEATURES.get(feature, '?')})",
         )
 
     def model(self, role: str = "default") -> str:
@@ -72,14 +73,27 @@ class Profile:
 
     @classmethod
     def from_data(cls, data: dict[str, Any], path: str = "") -> Profile:
-        allowed = {"name", "description", "tier", "features", "unsupported", "deviations", "models", "limits"}
+        allowed = {
+            "name",
+            "description",
+            "tier",
+            "features",
+            "unsupported",
+            "deviations",
+            "models",
+            "limits",
+        }
         unknown = set(data) - allowed
         if unknown:
-            raise ProfileError(f"{path or 'profile'}: unknown keys {sorted(unknown)}; allowed: {sorted(allowed)}")
+            raise ProfileError(
+                f"{path or 'profile'}: unknown keys {sorted(unknown)}; allowed: {sorted(allowed)}"
+            )
         features = data.get("features", {})
         bad = [f for f in features if f not in FEATURES]
         if bad:
-            raise ProfileError(f"{path or 'profile'}: unknown features {bad}; known: {sorted(FEATURES)}")
+            raise ProfileError(
+                f"{path or 'profile'}: unknown features {bad}; known: {sorted(FEATURES)}"
+            )
         if not all(isinstance(v, bool) for v in features.values()):
             raise ProfileError(f"{path or 'profile'}: [features] values must be true or false")
         tier = data.get("tier", "free")

@@ -107,7 +107,10 @@ class ApiClient:
     # -- the API -----------------------------------------------------------------
 
     def url(self, path: str) -> str:
-        return f"{self.base_url}/{self.api_version}/{path.lstrip('/')}"
+        """``interactions/x`` is under the API version; ``/upload/v1beta/files`` is taken as it is."""
+        if path.startswith("/"):
+            return f"{self.base_url}{path}"
+        return f"{self.base_url}/{self.api_version}/{path}"
 
     def create(self, body: Mapping[str, Any], **kwargs: Any) -> Exchange:
         """POST /interactions; streams when ``body["stream"]`` is true."""

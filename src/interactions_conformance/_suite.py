@@ -41,3 +41,41 @@ def interaction_id(rule: str, body: Any, exchange: Any = None) -> str:
         exchange=exchange,
     )
     return str(value)
+
+
+TERMINAL = frozenset({"completed", "failed", "cancelled", "requires_action"})
+
+
+def wait_until_done(
+    api: Any, ident: str, *, timeout: float = 600.0, interval: float = 0.2
+) -> dict[str, Any]:
+    """Poll GET until the interaction leaves in_progress (G8); fail AGENT-POLL-TERMINAL on timeout."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    delay = interval
+    while True:
+        exchange = api.get(ident)
+        body = exchange.response.json()
+        status = body.get("status") if isinstance(body, dict) else None
+        if exchange.response.status != 200 or status in TERMINAL:
+            require(
+                "AGENT-POLL-TERMINAL",
+                exchange.response.status == 200,
+                "polling a background interaction failed",
+                expected="HTTP 200",
+                actual=f"HTTP {exchange.response.status}",
+                exchange=exchange,
+            )
+            return body  # type: ignore[no-any-return]
+        require(
+            "AGENT-POLL-TERMINAL",
+            time.monotonic() < deadline,
+            f"the interaction is still {status} after {timeout:.0f} s of polling",
+            expected="completed, failed or cancelled",
+            actual=status,
+            where="/status",
+            exchange=exchange,
+        )
+        time.sleep(delay)
+        delay = min(delay * 1.5, 10.0)

@@ -1,0 +1,162 @@
+"""Storage: store, delete and retention (G21)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from interactions_conformance import _probes as probes
+from interactions_conformance._assertions import body_of, expect_error, expect_ok, require
+from interactions_conformance._suite import interaction_id
+
+pytestmark = pytest.mark.storage
+
+DAY = 86_400.0
+GRACE = 3_600.0
+
+
+def _stored(api: Any, model: str, small: dict[str, Any], rule: str, **extra: Any) -> str:
+    exchange = api.create(
+        {"model": model, "input": probes.SHORT_PROMPT, "generation_config": small, **extra}
+    )
+    return interaction_id(rule, expect_ok(rule, exchange), exchange)
+
+
+@pytest.mark.rule("STORE-DEFAULT")
+def test_interactions_are_stored_by_default(api: Any, model: str, small: dict[str, Any]) -> None:
+    ident = _stored(api, model, small, "STORE-DEFAULT")
+    expect_ok("STORE-DEFAULT", api.get(ident), what="GET of an interaction created without store")
+
+
+@pytest.mark.rule("STORE-FALSE-GET", "STORE-FALSE-ID")
+def test_store_false_is_not_retrievable(api: Any, model: str, small: dict[str, Any]) -> None:
+    exchange = api.create(
+        {"model": model, "input": probes.SHORT_PROMPT, "store": False, "generation_config": small}
+    )
+    body = expect_ok("STORE-FALSE-ID", exchange)
+    ident = body.get("id")
+    require(
+        "STORE-FALSE-ID",
+        ident is None or isinstance(ident, str),
+        "id has the wrong type",
+        expected="absent, empty or a string",
+        actual=ident,
+        where="/id",
+        exchange=exchange,
+    )
+    if ident:
+        expect_error(
+            "STORE-FALSE-GET", api.get(ident), 404, what="GET of a store=false interaction"
+        )
+
+
+@pytest.mark.rule("STORE-FALSE-PREVIOUS")
+def test_store_false_cannot_be_continued(api: Any, model: str, small: dict[str, Any]) -> None:
+    body = expect_ok(
+        "STORE-FALSE-PREVIOUS",
+        api.create(
+            {
+                "model": model,
+                "input": probes.remember_code_word(),
+                "store": False,
+                "generation_config": small,
+            }
+        ),
+    )
+    ident = body.get("id")
+    if not ident:
+        pytest.skip(
+            "the store=false response carries no id, so nothing can refer to it (STORE-FALSE-ID)"
+        )
+    exchange = api.create(
+        {"model": model, "input": probes.ask_code_word(), "previous_interaction_id": ident}
+    )
+    expect_error(
+        "STORE-FALSE-PREVIOUS", exchange, (400, 404), what="continuing a store=false interaction"
+    )
+
+
+@pytest.mark.rule("DELETE-REMOVES", "DELETE-RESPONSE")
+def test_delete_removes(api: Any, model: str, small: dict[str, Any]) -> None:
+    ident = _stored(api, model, small, "DELETE-REMOVES")
+    exchange = api.delete(ident)
+    require(
+        "DELETE-RESPONSE",
+        exchange.response.status == 200,
+        "DELETE of a stored interaction failed",
+        expected="HTTP 200",
+        actual=f"HTTP {exchange.response.status}",
+        exchange=exchange,
+    )
+    body = body_of(exchange)
+    require(
+        "DELETE-RESPONSE",
+        exchange.response.body.strip() == b"" or body == {},
+        "DELETE returned a body",
+        expected="an empty body or {}",
+        actual=exchange.response.body[:200].decode("utf-8", "replace"),
+        exchange=exchange,
+    )
+    expect_error("DELETE-REMOVES", api.get(ident), 404, what="GET after DELETE")
+
+
+@pytest.mark.rule("DELETE-UNKNOWN")
+def test_delete_unknown_is_404(api: Any) -> None:
+    expect_error(
+        "DELETE-UNKNOWN", api.delete("v1_does-not-exist"), 404, what="DELETE of an unknown id"
+    )
+
+
+@pytest.mark.rule("DELETE-BREAKS-CHAIN")
+def test_deleted_interaction_cannot_be_continued(
+    api: Any, model: str, small: dict[str, Any]
+) -> None:
+    ident = _stored(api, model, small, "DELETE-BREAKS-CHAIN")
+    deleted = api.delete(ident)
+    require(
+        "DELETE-BREAKS-CHAIN",
+        deleted.response.status == 200,
+        "DELETE of a stored interaction failed",
+        expected="HTTP 200",
+        actual=f"HTTP {deleted.response.status}",
+        exchange=deleted,
+    )
+    exchange = api.create(
+        {"model": model, "input": probes.SHORT_PROMPT, "previous_interaction_id": ident}
+    )
+    expect_error(
+        "DELETE-BREAKS-CHAIN", exchange, (400, 404), what="continuing a deleted interaction"
+    )
+
+
+def _retention(
+    api: Any, model: str, small: dict[str, Any], clock: Any, rule: str, days: float
+) -> None:
+    ident = _stored(api, model, small, rule)
+    clock(days * DAY - GRACE)
+    expect_ok(rule, api.get(ident), what=f"GET {days:g} days less an hour after creation")
+    clock(2 * GRACE)
+    expect_error(rule, api.get(ident), 404, what=f"GET {days:g} days and an hour after creation")
+
+
+@pytest.mark.rule("RETENTION-FREE")
+@pytest.mark.feature("test_control")
+def test_free_tier_retention_is_one_day(
+    api: Any, model: str, small: dict[str, Any], clock: Any, profile: Any
+) -> None:
+    if profile.tier != "free":
+        pytest.skip(f"unsupported: the target is on the {profile.tier} tier")
+    _retention(api, model, small, clock, "RETENTION-FREE", 1)
+
+
+@pytest.mark.rule("RETENTION-PAID")
+@pytest.mark.feature("test_control")
+def test_paid_tier_retention_is_55_days(
+    api: Any, model: str, small: dict[str, Any], clock: Any, profile: Any
+) -> None:
+    if profile.tier != "paid":
+        pytest.skip(
+            f"unsupported: the target is on the {profile.tier} tier (run with a paid profile)"
+        )
+    _retention(api, model, small, clock, "RETENTION-PAID", 55)

@@ -182,6 +182,22 @@ class ConformanceState:
         except ProfileError as exc:
             raise pytest.UsageError(str(exc)) from exc
 
+    def validate_options(self) -> None:
+        name = self.config.getoption("--target")
+        if name not in ("emulator", "live") and not name.startswith(("http://", "https://")):
+            raise pytest.UsageError(f"--target {name!r} is not emulator, live, or an http(s) URL")
+        if name == "live" and not (
+            self.config.getoption("--api-key") or os.environ.get("GEMINI_API_KEY")
+        ):
+            raise pytest.UsageError(
+                "--target live needs an API key: set GEMINI_API_KEY or pass --api-key (no request was sent)"
+            )
+        budget = self.config.getoption("--token-budget")
+        if budget is not None and budget < 0:
+            raise pytest.UsageError(f"--token-budget must be 0 or more, not {budget}")
+        self.revision()
+        self.profile(name)
+
     def start(self) -> Target:
         if self.target is not None:
             return self.target
@@ -389,6 +405,8 @@ def _state(config: pytest.Config) -> ConformanceState:
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     state = _state(config)
+    if any("conformance" in getattr(item, "fixturenames", ()) for item in items):
+        state.validate_options()  # usage errors before any request is sent
     marked = [item for item in items if any(True for _ in item.iter_markers("rule"))]
     if not marked:
         return

@@ -160,3 +160,50 @@ def test_paid_tier_retention_is_55_days(
             f"unsupported: the target is on the {profile.tier} tier (run with a paid profile)"
         )
     _retention(api, model, small, clock, "RETENTION-PAID", 55)
+
+
+@pytest.mark.rule("RETENTION-FREE", "RETENTION-PAID", "DELETE-REMOVES", "STORE-FALSE-GET")
+def test_retention_ledger(
+    api: Any, model: str, small: dict[str, Any], conformance: Any, request: Any
+) -> None:
+    """Re-check what earlier runs stored, then record this run's interactions (live retention)."""
+    import time
+    from pathlib import Path
+
+    from interactions_conformance import _ledger
+
+    option = request.config.getoption("--retention-ledger")
+    if not option:
+        pytest.skip(
+            "unsupported: no --retention-ledger file given (retention on a live target is checked across runs)"
+        )
+    if conformance.name == "emulator":
+        pytest.skip(
+            "unsupported: the emulator's store is new every session; its retention is checked with the clock"
+        )
+    path = Path(option)
+    key = _ledger.fingerprint(conformance.api_key)
+    now = time.time()
+    kept = []
+    for entry in _ledger.load(path):
+        if entry.target != conformance.base_url or entry.key != key:
+            kept.append(entry)
+            continue
+        expected = _ledger.expectation(entry, now)
+        exchange = api.get(entry.id)
+        if expected.retrievable is True:
+            expect_ok(expected.rule, exchange, what=f"GET of {entry.id}: {expected.why}")
+        elif expected.retrievable is False:
+            expect_error(expected.rule, exchange, 404, what=f"GET of {entry.id}: {expected.why}")
+        # Entries past the window that are confirmed gone are done with; the rest stay.
+        if not (expected.retrievable is False and entry.kind == "stored"):
+            kept.append(entry)
+    tier = conformance.profile.tier
+    stored = _stored(api, model, small, "RETENTION-FREE" if tier == "free" else "RETENTION-PAID")
+    deleted = _stored(api, model, small, "DELETE-REMOVES")
+    api.delete(deleted)
+    kept += [
+        _ledger.Entry(stored, now, tier, "stored", conformance.base_url, key),
+        _ledger.Entry(deleted, now, tier, "deleted", conformance.base_url, key),
+    ]
+    _ledger.save(path, kept)

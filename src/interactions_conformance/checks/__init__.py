@@ -1,0 +1,135 @@
+"""The checks: pure functions from traffic to violations of the revision's rules.
+
+Three levels, each usable on its own:
+
+* one Interaction (``check_usage_total(interaction, request)``, ...): every
+  such check has the signature ``(interaction, request=None, *, revision, where)``;
+* one stream of SSE events (``check_stream_grammar(payloads)``,
+  ``reassemble_outputs``, ``check_resume``, ...), the events given as their
+  decoded ``data`` objects (`parse_sse` gives them);
+* one exchange or a scenario of exchanges (`check_exchange`,
+  `check_scenario`), which pick and run every check that applies.
+
+A check never does I/O and never raises on bad traffic; each docstring names
+the rule ids it checks. What is revision-specific (event names, delta
+compatibility, status transitions, error statuses) lives in one table per
+revision (`grammar_for`).
+"""
+
+from .._sse import ParsedStream, SSEEvent, SSEParser, parse_sse
+from ._base import CheckResult
+from ._exchange import (
+    Operation,
+    check_delete_response,
+    check_exchange,
+    check_scenario,
+    check_sse_content_type,
+    check_sse_framing,
+    classify,
+)
+from ._grammar import Grammar, grammar_for
+from ._interaction import (
+    check_builtin_tools,
+    check_final_text_last,
+    check_function_call_arguments,
+    check_function_call_shape,
+    check_id,
+    check_max_output_tokens,
+    check_model_echo,
+    check_object,
+    check_requires_action,
+    check_structured_output,
+    check_timestamps,
+    check_tool_results_match_calls,
+    check_usage_counts,
+    check_usage_total,
+    run_interaction_checks,
+)
+from ._schema import (
+    check_client_error,
+    check_error_body,
+    check_error_status,
+    check_event_schemas,
+    check_interaction_schema,
+)
+from ._stream import (
+    check_complete_usage,
+    check_content_brackets,
+    check_delta_types,
+    check_error_events,
+    check_event_ids,
+    check_index_order,
+    check_interaction_ids,
+    check_replay,
+    check_resume,
+    check_status_transitions,
+    check_stream_equals_resource,
+    check_stream_function_calls,
+    check_stream_grammar,
+    check_stream_start,
+    check_stream_terminal,
+    first_difference,
+    reassemble_outputs,
+)
+
+__all__ = [
+    "CheckResult",
+    "Grammar",
+    "Operation",
+    "ParsedStream",
+    "SSEEvent",
+    "SSEParser",
+    "check_builtin_tools",
+    "check_client_error",
+    "check_complete_usage",
+    "check_content_brackets",
+    "check_delete_response",
+    "check_delta_types",
+    "check_error_body",
+    "check_error_events",
+    "check_error_status",
+    "check_event_ids",
+    "check_event_schemas",
+    "check_exchange",
+    "check_final_text_last",
+    "check_function_call_arguments",
+    "check_function_call_shape",
+    "check_id",
+    "check_index_order",
+    "check_interaction_ids",
+    "check_interaction_schema",
+    "check_max_output_tokens",
+    "check_model_echo",
+    "check_object",
+    "check_replay",
+    "check_requires_action",
+    "check_resume",
+    "check_scenario",
+    "check_sse_content_type",
+    "check_sse_framing",
+    "check_status_transitions",
+    "check_stream_equals_resource",
+    "check_stream_function_calls",
+    "check_stream_grammar",
+    "check_stream_start",
+    "check_stream_terminal",
+    "check_structured_output",
+    "check_timestamps",
+    "check_tool_results_match_calls",
+    "check_usage_counts",
+    "check_usage_total",
+    "classify",
+    "first_difference",
+    "grammar_for",
+    "parse_sse",
+    "reassemble_outputs",
+    "registered_checks",
+    "run_interaction_checks",
+]
+
+
+def registered_checks() -> dict[str, tuple[str, ...]]:
+    """Every registered check by name, with the rule ids it can emit (for the catalogue lint)."""
+    from ._base import REGISTRY
+
+    return {name: rules for name, (_, rules) in sorted(REGISTRY.items())}

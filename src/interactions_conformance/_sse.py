@@ -1,0 +1,299 @@
+"""An incremental server-sent events parser that reports framing problems as violations.
+
+It follows the WHATWG event-stream interpretation rules: lines end with CRLF,
+LF or CR; a leading byte order mark is dropped; ``:`` starts a comment;
+``event``, ``data`` (several lines joined with ``\\n``), ``id`` and ``retry``
+are fields; a blank line dispatches the event. ``data: [DONE]`` is the end
+marker the SDK stops on (SDK 1.55.0 ``_streaming.py``), not an event.
+
+Feed it bytes as they arrive (``SSEParser.feed``) and call ``close`` at the
+end: the work is linear in the bytes fed, so the proxy can use it on a live
+stream. What is wrong with the framing becomes a `Violation`:
+
+* SSE-FRAMING: data that is not one JSON object, an event with no data,
+  bytes that are not UTF-8, a stream that ends inside an event (truncated);
+* SSE-EVENT-NAME: an ``event:`` line that differs from the data's ``event_type``;
+* SSE-DONE: anything after ``data: [DONE]``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import re
+from collections.abc import Iterable
+from typing import Any
+
+from ._findings import Violation, excerpt
+
+__all__ = ["DONE", "ParsedStream", "SSEEvent", "SSEParser", "parse_sse"]
+
+DONE = "[DONE]"
+_BOM = "\ufeff"
+_LINE_END = re.compile(rb"[\r\n]")
+
+
+@dataclasses.dataclass(frozen=True)
+class SSEEvent:
+    """One dispatched event.
+
+    ``index`` counts events from 0 in stream order (the ``[DONE]`` marker is
+    not an event). ``payload`` is the decoded JSON of ``data``, or None when
+    ``data`` is not JSON (``is_json`` tells a JSON ``null`` apart).
+    """
+
+    index: int
+    event: str | None
+    data: str
+    id: str | None
+    raw: bytes
+    payload: Any = dataclasses.field(default=None, compare=False)
+    is_json: bool = dataclasses.field(default=False, compare=False)
+
+    @property
+    def where(self) -> str:
+        return f"event {self.index}"
+
+
+@dataclasses.dataclass
+class ParsedStream:
+    """Everything a whole stream gave: its events, framing violations, and whether it was closed."""
+
+    events: list[SSEEvent]
+    violations: list[Violation]
+    done: bool  # a data: [DONE] marker was seen
+
+    @property
+    def payloads(self) -> list[Any]:
+        """The decoded data of every event (None where the data was not JSON)."""
+        return [e.payload for e in self.events]
+
+
+class SSEParser:
+    """Incremental parser: ``feed(chunk)`` returns the events completed by that chunk.
+
+    Violations accumulate in ``violations``; ``close()`` ends the stream and
+    reports a truncated last event.
+    """
+
+    def __init__(self) -> None:
+        self.violations: list[Violation] = []
+        self.done = False
+        self._buffer = bytearray()
+        self._started = False  # the BOM check has been done
+        self._count = 0
+        self._closed = False
+        self._after_done_reported = False
+        self._event: str | None = None
+        self._data: list[str] = []
+        self._id: str | None = None
+        self._has_fields = False
+        self._raw = bytearray()
+
+    # -- public ----------------------------------------------------------------
+
+    def feed(self, chunk: bytes) -> list[SSEEvent]:
+        if self._closed:
+            raise ValueError("feed() after close()")
+        out: list[SSEEvent] = []
+        if not chunk:
+            return out
+        buffer = self._buffer
+        # What is left of the buffer holds no line end but perhaps a final CR
+        # (waiting to see whether an LF follows): search again from there.
+        search_from = max(len(buffer) - 1, 0)
+        buffer += chunk
+        pos = 0
+        while True:
+            match = _LINE_END.search(buffer, search_from)
+            if match is None:
+                break
+            end = match.start()
+            if buffer[end : end + 1] == b"\r":
+                if end + 1 == len(buffer):
+                    break  # CR at the very end: keep the line until the next byte tells CR from CRLF
+                size = 2 if buffer[end + 1 : end + 2] == b"\n" else 1
+            else:
+                size = 1
+            event = self._line(bytes(buffer[pos:end]), bytes(buffer[pos : end + size]))
+            pos = search_from = end + size
+            if event is not None:
+                out.append(event)
+        if pos:
+            del buffer[:pos]
+        return out
+
+    def close(self) -> list[SSEEvent]:
+        """End of the stream: a partial line or an undispatched event is a truncation."""
+        if self._closed:
+            return []
+        self._closed = True
+        out: list[SSEEvent] = []
+        if self._buffer.endswith(b"\r"):
+            line = bytes(self._buffer)
+            event = self._line(line[:-1], line)
+            out += [event] if event is not None else []
+            self._buffer.clear()
+        pending = bytes(self._buffer)
+        self._buffer.clear()
+        if pending or self._has_fields:
+            tail = (bytes(self._raw) + pending).decode("utf-8", "replace")
+            self.violations.append(
+                Violation(
+                    "SSE-FRAMING",
+                    "the stream ends inside an event (truncated)",
+                    expected="the last event ends with a blank line",
+                    actual=excerpt(tail),
+                    where=f"event {self._count}",
+                )
+            )
+        return out
+
+    # -- lines -----------------------------------------------------------------
+
+    def _decode(self, line: bytes) -> str:
+        try:
+            text = line.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            text = line.decode("utf-8", "replace")
+            self.violations.append(
+                Violation(
+                    "SSE-FRAMING",
+                    "a line is not valid UTF-8",
+                    expected="UTF-8 text",
+                    actual=f"{excerpt(text)} ({exc.reason} at byte {exc.start})",
+                    where=f"event {self._count}",
+                )
+            )
+        if not self._started:
+            self._started = True
+            if text.startswith(_BOM):
+                text = text[1:]
+        return text
+
+    def _line(self, line: bytes, raw_line: bytes) -> SSEEvent | None:
+        text = self._decode(line)
+        if self.done:
+            if text and not self._after_done_reported:
+                self._after_done_reported = True
+                self.violations.append(
+                    Violation(
+                        "SSE-DONE",
+                        "the stream goes on after data: [DONE]",
+                        expected="nothing after data: [DONE]",
+                        actual=excerpt(text),
+                        where=f"after event {self._count - 1}" if self._count else "after [DONE]",
+                    )
+                )
+            return None
+        if not text:
+            self._raw += raw_line
+            return self._dispatch()
+        if text.startswith(":"):
+            if self._has_fields:
+                self._raw += raw_line
+            return None  # a comment (keep-alive)
+        self._raw += raw_line
+        name, colon, value = text.partition(":")
+        if colon and value.startswith(" "):
+            value = value[1:]
+        if name == "event":
+            self._event = value or None  # an empty name is the default type (WHATWG)
+            self._has_fields = True
+        elif name == "data":
+            self._data.append(value)
+            self._has_fields = True
+        elif name == "id":
+            if "\0" not in value:
+                self._id = value
+            self._has_fields = True
+        elif name == "retry":
+            self._has_fields = True
+        # any other field name is ignored (WHATWG)
+        return None
+
+    def _reset(self) -> None:
+        self._event = None
+        self._data = []
+        self._id = None
+        self._has_fields = False
+        self._raw = bytearray()
+
+    def _dispatch(self) -> SSEEvent | None:
+        if not self._has_fields:
+            self._raw = bytearray()
+            return None
+        event_name, data_lines, event_id, raw = self._event, self._data, self._id, bytes(self._raw)
+        self._reset()
+        where = f"event {self._count}"
+        if not data_lines:
+            self.violations.append(
+                Violation(
+                    "SSE-FRAMING",
+                    "an event has no data line",
+                    expected="a data: line holding one JSON object",
+                    actual=excerpt(raw.decode("utf-8", "replace")),
+                    where=where,
+                )
+            )
+            return None
+        data = "\n".join(data_lines)
+        if data.strip() == DONE:
+            self.done = True
+            return None
+        event = self._make_event(event_name, data, event_id, raw, where)
+        self._count += 1
+        return event
+
+    def _make_event(
+        self, event_name: str | None, data: str, event_id: str | None, raw: bytes, where: str
+    ) -> SSEEvent:
+        payload: Any = None
+        is_json = False
+        try:
+            payload = json.loads(data)
+            is_json = True
+        except (ValueError, RecursionError):
+            self.violations.append(
+                Violation(
+                    "SSE-FRAMING",
+                    "an event's data is not JSON",
+                    expected="data holding one JSON object",
+                    actual=excerpt(data),
+                    where=where,
+                )
+            )
+        if is_json and not isinstance(payload, dict):
+            self.violations.append(
+                Violation(
+                    "SSE-FRAMING",
+                    "an event's data is JSON but not an object",
+                    expected="data holding one JSON object",
+                    actual=excerpt(payload),
+                    where=where,
+                )
+            )
+        elif is_json and event_name is not None:
+            event_type = payload.get("event_type")
+            if isinstance(event_type, str) and event_type != event_name:
+                self.violations.append(
+                    Violation(
+                        "SSE-EVENT-NAME",
+                        "the event: line differs from the data's event_type",
+                        expected=f"event: {event_type}",
+                        actual=f"event: {event_name}",
+                        where=where,
+                    )
+                )
+        return SSEEvent(self._count, event_name, data, event_id, raw, payload, is_json)
+
+
+def parse_sse(data: bytes | Iterable[bytes]) -> ParsedStream:
+    """Parse a whole stream (one bytes object, or its chunks in arrival order)."""
+    parser = SSEParser()
+    chunks: Iterable[bytes] = (data,) if isinstance(data, bytes | bytearray) else data
+    events: list[SSEEvent] = []
+    for chunk in chunks:
+        events.extend(parser.feed(bytes(chunk)))
+    events.extend(parser.close())
+    return ParsedStream(events, parser.violations, parser.done)

@@ -1,0 +1,142 @@
+"""Shared pieces of the checks: the result type, the registry, small helpers.
+
+A check is a small pure function that returns a list of `Violation`s (STYLE
+habit 4). It never raises on bad traffic: anything may be a list where an
+object is expected, a number where a string is, or absent; the helpers here
+make that cheap to handle.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any, TypeVar
+
+from .._findings import Drift, Violation, excerpt
+
+__all__ = ["CheckResult", "InteractionCheck", "registered", "violation"]
+
+
+@dataclasses.dataclass
+class CheckResult:
+    """What running checks found. Truthy when there is no violation."""
+
+    violations: list[Violation] = dataclasses.field(default_factory=list)
+    drift: list[Drift] = dataclasses.field(default_factory=list)
+
+    def __bool__(self) -> bool:
+        return not self.violations
+
+    @property
+    def ok(self) -> bool:
+        return not self.violations
+
+    @property
+    def rules(self) -> set[str]:
+        return {v.rule for v in self.violations}
+
+    def add(self, other: CheckResult | Iterable[Violation]) -> CheckResult:
+        if isinstance(other, CheckResult):
+            self.violations.extend(other.violations)
+            self.drift.extend(other.drift)
+        else:
+            self.violations.extend(other)
+        return self
+
+
+# An interaction check looks at one Interaction resource (any JSON value) and,
+# when known, the create request body that produced it.
+InteractionCheck = Callable[..., list[Violation]]
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+# name -> (check, rule ids); filled by @registered, read by check_exchange and the project's tests.
+REGISTRY: dict[str, tuple[Callable[..., Any], tuple[str, ...]]] = {}
+INTERACTION_CHECKS: list[InteractionCheck] = []
+# The interaction checks that look only at status and outputs (run on reassembled streams too).
+OUTPUT_CHECKS: list[InteractionCheck] = []
+
+
+def registered(*rules: str, interaction: bool = False, outputs: bool = False) -> Callable[[_F], _F]:
+    """Record a check and the rule ids it can emit.
+
+    ``interaction=True`` runs it on every Interaction `check_exchange` sees;
+    ``outputs=True`` also runs it on the outputs reassembled from a stream.
+    """
+
+    def mark(fn: _F) -> _F:
+        REGISTRY[fn.__name__] = (fn, rules)
+        if interaction:
+            INTERACTION_CHECKS.append(fn)
+        if outputs:
+            OUTPUT_CHECKS.append(fn)
+        return fn
+
+    return mark
+
+
+def violation(
+    rule: str, message: str, *, expected: str, actual: Any, where: str, raw: bool = False
+) -> Violation:
+    """A violation; ``actual`` is excerpted unless ``raw`` says it is already text."""
+    return Violation(
+        rule,
+        message,
+        expected=expected,
+        actual=actual if raw else excerpt(actual),
+        where=where or "/",
+    )
+
+
+def esc(token: object) -> str:
+    return str(token).replace("~", "~0").replace("/", "~1")
+
+
+def ptr(base: str, *parts: object) -> str:
+    """Extend a JSON pointer (``ptr("/outputs", 2, "id")`` is ``/outputs/2/id``)."""
+    return base + "".join(f"/{esc(p)}" for p in parts)
+
+
+def at(prefix: str, pointer: str) -> str:
+    """A location inside a larger piece of traffic: ``event 3 /delta/type``.
+
+    A prefix that ends with a pointer is extended: ``at("event 9 /interaction", "/usage")``
+    is ``event 9 /interaction/usage``.
+    """
+    if not prefix:
+        return pointer or "/"
+    if prefix.rsplit(" ", 1)[-1].startswith("/"):
+        return prefix + pointer
+    return f"{prefix} {pointer or '/'}"
+
+
+def as_dict(value: Any) -> Mapping[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+def is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def outputs_of(interaction: Any) -> list[Any] | None:
+    """The outputs list, or None when absent or not a list (the schema check reports that)."""
+    outputs = as_dict(interaction).get("outputs")
+    return outputs if isinstance(outputs, list) else None
+
+
+def content_type(content: Any) -> str | None:
+    kind = as_dict(content).get("type")
+    return kind if isinstance(kind, str) else None
+
+
+def request_tools(request: Any) -> list[Mapping[str, Any]]:
+    return [t for t in as_list(as_dict(request).get("tools")) if isinstance(t, dict)]
+
+
+def json_type(value: Any) -> str:
+    names = {dict: "object", list: "array", str: "string", bool: "boolean", int: "integer"}
+    names.update({float: "number", type(None): "null"})
+    return names.get(type(value), type(value).__name__)

@@ -1,0 +1,658 @@
+"""Checks on one Interaction resource, given the create request that produced it.
+
+Every check here has the same signature::
+
+    check(interaction, request=None, *, revision="2025-12", where="") -> list[Violation]
+
+``interaction`` is any JSON value (a check never assumes the shape the
+schema promises), ``request`` is the create request body when known (None
+skips the rules that depend on it), and ``where`` prefixes every location
+(``event 9``, ``reassembled``). All of them run on every Interaction that
+`check_exchange` sees.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import datetime, timezone
+from typing import Any
+
+import jsonschema
+import referencing
+
+from .._findings import Violation, excerpt
+from .._spec import DEFAULT_REVISION
+from ._base import (
+    INTERACTION_CHECKS,
+    OUTPUT_CHECKS,
+    as_dict,
+    at,
+    content_type,
+    is_int,
+    json_type,
+    outputs_of,
+    ptr,
+    registered,
+    request_tools,
+    violation,
+)
+from ._grammar import grammar_for
+
+__all__ = [
+    "check_builtin_tools",
+    "check_final_text_last",
+    "check_function_call_arguments",
+    "check_function_call_shape",
+    "check_id",
+    "check_max_output_tokens",
+    "check_model_echo",
+    "check_object",
+    "check_requires_action",
+    "check_structured_output",
+    "check_timestamps",
+    "check_tool_results_match_calls",
+    "check_usage_counts",
+    "check_usage_total",
+]
+
+_TIMESTAMP = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$")
+
+
+# -- usage -------------------------------------------------------------------------
+
+
+@registered("SCHEMA-USAGE", interaction=True)
+def check_usage_counts(
+    interaction: Any, request: Any = None, *, revision: str = DEFAULT_REVISION, where: str = ""
+) -> list[Violation]:
+    """SCHEMA-USAGE: every token count in ``usage`` is a non-negative integer."""
+    usage = as_dict(interaction).get("usage")
+    if usage is None:
+        return []
+    if not isinstance(usage, dict):
+        return [
+            violation(
+                "SCHEMA-USAGE",
+                "usage is not an object",
+                expected="an object of token counts",
+                actual=f"{excerpt(usage)} ({json_type(usage)})",
+                where=at(where, "/usage"),
+                raw=True,
+            )
+        ]
+    found: list[Violation] = []
+
+    def count(value: Any, pointer: str) -> None:
+        if not (is_int(value) and value >= 0):
+            found.append(
+                violation(
+                    "SCHEMA-USAGE",
+                    "a token count is not a non-negative integer",
+                    expected="an integer >= 0",
+                    actual=f"{excerpt(value)} ({json_type(value)})",
+                    where=at(where, pointer),
+                    raw=True,
+                )
+            )
+
+    for key, value in usage.items():
+        if key.startswith("total_"):
+            count(value, ptr("/usage", key))
+        elif key.endswith("_by_modality"):
+            if not isinstance(value, list):
+                found.append(
+                    violation(
+                        "SCHEMA-USAGE",
+                        f"{key} is not a list",
+                        expected="a list of {modality, tokens}",
+                        actual=f"{excerpt(value)} ({json_type(value)})",
+                        where=at(where, ptr("/usage", key)),
+                        raw=True,
+                    )
+                )
+                continue
+            for i, item in enumerate(value):
+                if isinstance(item, dict) and "tokens" in item:
+                    count(item["tokens"], ptr("/usage", key, i, "tokens"))
+    return found
+
+
+@registered("USAGE-TOTAL-SUM", interaction=True)
+def check_usage_total(
+    interaction: Any, request: Any = None, *, revision: str = DEFAULT_REVISION, where: str = ""
+) -> list[Violation]:
+    """USAGE-TOTAL-SUM: total_tokens = input + output + thought (or reasoning) + tool use; absent counts are 0."""
+    usage = as_dict(as_dict(interaction).get("usage"))
+    total = usage.get("total_tokens")
+    if not is_int(total):
+        return []
+    terms: list[str] = []
+    expected_total = 0
+    for names in grammar_for(revision).usage_total_parts:
+        name = next((n for n in names if n in usage), names[0])
+        value = usage.get(name, 0)
+        if not is_int(value):
+            return []  # SCHEMA-USAGE reports it; a sum would be noise
+        expected_total += value
+        terms.append(f"{name} {value}")
+    if total == expected_total:
+        return []
+    return [
+        violation(
+            "USAGE-TOTAL-SUM",
+            "total_tokens is not the sum of its parts",
+            expected=f"{expected_total} = " + " + ".join(terms),
+            actual=total,
+            where=at(where, "/usage/total_tokens"),
+        )
+    ]
+
+
+@registered("GEN-MAX-OUTPUT-TOKENS", interaction=True)
+def check_max_output_tokens(
+    interaction: Any, request: Any = None, *, revision: str = DEFAULT_REVISION, where: str = ""
+) -> list[Violation]:
+    """GEN-MAX-OUTPUT-TOKENS: total_output_tokens <= the request's generation_config.max_output_tokens."""
+    limit = as_dict(as_dict(request).get("generation_config")).get("max_output_tokens")
+    used = as_dict(as_dict(interaction).get("usage")).get("total_output_tokens")
+    if not (isinstance(limit, int) and isinstance(used, int)) or not is_int(used) or used <= limit:
+        return []
+    return [
+        violation(
+            "GEN-MAX-OUTPUT-TOKENS",
+            "more output tokens than max_output_tokens allows",
+            expected=f"at most {limit} (generation_config.max_output_tokens)",
+            actual=used,
+            where=at(where, "/usage/total_output_tokens"),
+        )
+    ]
+
+
+# -- function calls ----------------------------------------------------------------
+
+
+def _non_empty_string(value: Any) -> bool:
+    return isinstance(value, str) and value != ""
+
+
+def _is_object(value: Any) -> bool:
+    return isinstance(value, dict)
+
+
+@registered("FC-CALL-SHAPE", "FC-CALL-IDS-UNIQUE", interaction=True, outputs=True)
+def check_function_call_shape(
+    interaction: Any, request: Any = None, *, revision: str = DEFAULT_REVISION, where: str = ""
+) -> list[Violation]:
+    """FC-CALL-SHAPE: a function_call has a non-empty id, a name and an arguments object.
+    FC-CALL-IDS-UNIQUE: no two function_calls share an id."""
+    found: list[Violation] = []
+    seen: dict[str, int] = {}
+    for i, content in enumerate(outputs_of(interaction) or []):
+        if content_type(content) != "function_call":
+            continue
+        call = as_dict(content)
+        for field, ok, wanted in (
+            ("id", _non_empty_string, "a non-empty string"),
+            ("name", _non_empty_string, "a non-empty string"),
+            ("arguments", _is_object, "an object"),
+        ):
+            if not ok(call.get(field)):
+                value = call.get(field, "<absent>")
+                found.append(
+                    violation(
+                        "FC-CALL-SHAPE",
+                        f"a function_call has no usable {field}",
+                        expected=f"{field}: {wanted}",
+                        actual=value
+                        if field not in call
+                        else f"{excerpt(value)} ({json_type(value)})",
+                        where=at(where, ptr("/outputs", i, field)),
+                        raw=field in call,
+                    )
+                )
+        call_id = call.get("id")
+        if isinstance(call_id, str) and call_id:
+            if call_id in seen:
+                found.append(
+                    violation(
+                        "FC-CALL-IDS-UNIQUE",
+                        "two function_calls share an id",
+                        expected=f"an id other than that of /outputs/{seen[call_id]}",
+                        actual=call_id,
+                        where=at(where, ptr("/outputs", i, "id")),
+                    )
+                )
+            else:
+                seen[call_id] = i
+    return found
+
+
+def _declared_functions(request: Any) -> dict[str, Any]:
+    return {
+        t["name"]: t.get("parameters")
+        for t in request_tools(request)
+        if t.get("type") == "function" and isinstance(t.get("name"), str)
+    }
+
+
+def _schema_errors(instance: Any, schema: Any) -> list[jsonschema.ValidationError] | None:
+    """Validation errors of ``instance``, or None when ``schema`` is not a usable schema.
+
+    The schema comes from the request under test, so it may be anything: an
+    invalid schema, a remote ``$ref`` (never retrieved), a bad regex.
+    """
+    if not isinstance(schema, dict):
+        return None
+    try:
+        cls = jsonschema.validators.validator_for(schema, default=jsonschema.Draft202012Validator)
+        cls.check_schema(schema)
+        validator = cls(schema, registry=referencing.Registry())
+        errors = list(validator.iter_errors(instance))
+    except Exception:
+        return None
+    return sorted(errors, key=lambda e: [str(p) for p in e.absolute_path])
+
+
+def _schema_violation(
+    rule: str, message: str, error: jsonschema.ValidationError, where: str
+) -> Violation:
+    inner = "".join(f"/{p}" for p in error.absolute_path) or "/"
+    expected = f"{error.validator}: {excerpt(error.validator_value, 80)}"
+    return violation(
+        rule,
+        f"{message}: {error.message if len(error.message) < 120 else error.message[:110] + '...'}",
+        expected=expected,
+        actual=f"{excerpt(error.instance)} ({json_type(error.instance)}) at {inner}",
+        where=where,
+        raw=True,
+    )
+
+
+@registered("FC-NAME-DECLARED", "FC-ARGS-VALID", interaction=True, outputs=True)
+def check_function_call_arguments(
+    interaction: Any, request: Any = None, *, revision: str = DEFAULT_REVISION, where: str = ""
+) -> list[Violation]:
+    """FC-NAME-DECLARED: a function_call names a function the request declared.
+    FC-ARGS-VALID: its arguments validate against that function's parameters.
+
+    Runs only when the request declares at least one function tool.
+    """
+    declared = _declared_functions(request)
+    if not declared:
+        return []
+    found: list[Violation] = []
+    for i, content in enumerate(outputs_of(interaction) or []):
+        if content_type(content) != "function_call":
+            continue
+        call = as_dict(content)
+        name = call.get("name")
+        if not isinstance(name, str):
+            continue  # FC-CALL-SHAPE reports it
+        if name not in declared:
+            found.append(
+                violation(
+                    "FC-NAME-DECLARED",
+                    "a function_call names a function the request did not declare",
+                    expected="one of " + ", ".join(sorted(declared)),
+                    actual=name,
+                    where=at(where, ptr("/outputs", i, "name")),
+                )
+            )
+            continue
+        arguments = call.get("arguments")
+        parameters = declared[name]
+        if parameters is None or not isinstance(arguments, dict):
+            continue
+        for error in _schema_errors(arguments, parameters) or []:
+            found.append(
+                _schema_violation(
+                    "FC-ARGS-VALID",
+                    f"arguments of {name} fail its parameters schema",
+                    error,
+                    at(where, ptr("/outputs", i, "arguments", *error.absolute_path)),
+                )
+            )
+    return found
+
+
+@registered("FC-REQUIRES-ACTION", interaction=True, outputs=True)
+def check_requires_action(
+    interaction: Any, request: Any = None, *, revision: str = DEFAULT_REVISION, where: str = ""
+) -> list[Violation]:
+    """FC-REQUIRES-ACTION: outputs end with a client function_call exactly when status is requires_action."""
+    status = as_dict(interaction).get("status")
+    outputs = outputs_of(interaction)
+    if outputs is None or not isinstance(status, str):
+        return []
+    calls = grammar_for(revision).client_call_types
+    last = content_type(outputs[-1]) if outputs else None
+    if status == "requires_action" and last not in calls:
+        return [
+            violation(
+                "FC-REQUIRES-ACTION",
+                "status is requires_action but the outputs do not end with a function_call",
+                expected="the last output is a " + " or ".join(sorted(calls)),
+                actual=f"type {excerpt(last)}" if outputs else "<no outputs>",
+                where=at(
+                    where, ptr("/outputs", len(outputs) - 1, "type") if outputs else "/outputs"
+                ),
+                raw=True,
+            )
+        ]
+    if last in calls and status == "completed":
+        return [
+            violation(
+                "FC-REQUIRES-ACTION",
+                f"the outputs end with a {last} but status is {status}",
+                expected="status requires_action",
+                actual=status,
+                where=at(where, "/status"),
+            )
+        ]
+    return []
+
+
+# -- tools -------------------------------------------------------------------------
+
+
+@registered("TOOL-RESULT-MATCHES-CALL", interaction=True, outputs=True)
+def check_tool_results_match_calls(
+    interaction: Any, request: Any = None, *, revision: str = DEFAULT_REVISION, where: str = ""
+) -> list[Violation]:
+    """TOOL-RESULT-MATCHES-CALL: every *_result's call_id is the id of an earlier call of the same tool."""
+    pairs = {result: call for call, result in grammar_for(revision).call_result_pairs}
+    calls = set(pairs.values())
+    seen: dict[str, set[str]] = {call: set() for call in calls}
+    found: list[Violation] = []
+    for i, content in enumerate(outputs_of(interaction) or []):
+        kind = content_type(content)
+        item = as_dict(content)
+        if kind in calls and isinstance(item.get("id"), str):
+            seen[kind].add(item["id"])
+        elif kind in pairs and "call_id" in item:
+            call_id = item["call_id"]
+            if call_id not in seen[pairs[kind]]:
+                earlier = sorted(seen[pairs[kind]])
+                found.append(
+                    violation(
+                        "TOOL-RESULT-MATCHES-CALL",
+                        f"a {kind} answers no earlier {pairs[kind]}",
+                        expected="the id of an earlier "
+                        + pairs[kind]
+                        + (": " + ", ".join(earlier) if earlier else " (there is none)"),
+                        actual=call_id,
+                        where=at(where, ptr("/outputs", i, "call_id")),
+                    )
+                )
+    return found
+
+
+@registered(
+    "TOOL-GOOGLE-SEARCH",
+    "TOOL-CODE-EXECUTION",
+    "TOOL-URL-CONTEXT",
+    "TOOL-MCP",
+    interaction=True,
+    outputs=True,
+)
+def check_builtin_tools(
+    interaction: Any, request: Any = None, *, revision: str = DEFAULT_REVISION, where: str = ""
+) -> list[Violation]:
+    """TOOL-GOOGLE-SEARCH, TOOL-CODE-EXECUTION, TOOL-URL-CONTEXT, TOOL-MCP: a completed
+    interaction whose request had the tool has its call and result outputs (and a text)."""
+    body = as_dict(interaction)
+    outputs = outputs_of(interaction)
+    if body.get("status") != "completed" or outputs is None:
+        return []
+    grammar = grammar_for(revision)
+    model = body.get("model") or as_dict(request).get("model") or ""
+    kinds = [content_type(c) for c in outputs]
+    found: list[Violation] = []
+    for tool_type in dict.fromkeys(str(t.get("type")) for t in request_tools(request)):
+        spec = grammar.tool_outputs.get(tool_type)
+        if spec is None:
+            continue
+        if isinstance(model, str) and model.startswith(grammar.tool_optional_on.get(tool_type, ())):
+            continue
+        wanted = [spec.call, spec.result] + (["text"] if spec.needs_text else [])
+        missing = [k for k in wanted if k not in kinds]
+        if missing:
+            found.append(
+                violation(
+                    spec.rule,
+                    f"the request has the {tool_type} tool but the outputs lack "
+                    + ", ".join(missing),
+                    expected="outputs with " + ", ".join(wanted),
+                    actual="output types " + excerpt(kinds),
+                    where=at(where, "/outputs"),
+                    raw=True,
+                )
+            )
+    return found
+
+
+# -- the final text ----------------------------------------------------------------
+
+
+def _wants_text(request: Any) -> bool:
+    modalities = as_dict(request).get("response_modalities")
+    if not isinstance(modalities, list) or not modalities:
+        return True
+    return any(isinstance(m, str) and m.lower() == "text" for m in modalities)
+
+
+@registered("BASIC-FINAL-TEXT-LAST", interaction=True, outputs=True)
+def check_final_text_last(
+    interaction: Any, request: Any = None, *, revision: str = DEFAULT_REVISION, where: str = ""
+) -> list[Violation]:
+    """BASIC-FINAL-TEXT-LAST: the last output of a completed text interaction is a text."""
+    outputs = outputs_of(interaction)
+    if as_dict(interaction).get("status") != "completed" or outputs is None:
+        return []
+    if not _wants_text(request):
+        return []
+    if not outputs:
+        return [
+            violation(
+                "BASIC-FINAL-TEXT-LAST",
+                "a completed interaction has no outputs",
+                expected="outputs ending with a text",
+                actual=[],
+                where=at(where, "/outputs"),
+            )
+        ]
+    last = content_type(outputs[-1])
+    if last == "text":
+        return []
+    return [
+        violation(
+            "BASIC-FINAL-TEXT-LAST",
+            "the last output of a completed interaction is not a text",
+            expected='type "text"',
+            actual=last if last is not None else outputs[-1],
+            where=at(where, ptr("/outputs", len(outputs) - 1, "type")),
+        )
+    ]
+
+
+@registered("SO-VALID-JSON", interaction=True, outputs=True)
+def check_structured_output(
+    interaction: Any, request: Any = None, *, revision: str = DEFAULT_REVISION, where: str = ""
+) -> list[Violation]:
+    """SO-VALID-JSON: with response_format, the final text is JSON that validates against it."""
+    schema = as_dict(request).get("response_format")
+    outputs = outputs_of(interaction)
+    if schema is None or outputs is None or as_dict(interaction).get("status") != "completed":
+        return []
+    texts = [i for i, c in enumerate(outputs) if content_type(c) == "text"]
+    if not texts:
+        return [
+            violation(
+                "SO-VALID-JSON",
+                "response_format was given but there is no text output",
+                expected="a text output holding JSON",
+                actual="output types " + excerpt([content_type(c) for c in outputs]),
+                where=at(where, "/outputs"),
+                raw=True,
+            )
+        ]
+    i = texts[-1]
+    pointer = ptr("/outputs", i, "text")
+    text = as_dict(outputs[i]).get("text")
+    if not isinstance(text, str):
+        return []  # the schema check reports a text without text
+    try:
+        instance = json.loads(text)
+    except (ValueError, RecursionError) as exc:
+        return [
+            violation(
+                "SO-VALID-JSON",
+                "the final text is not JSON",
+                expected="JSON text matching response_format",
+                actual=f"{excerpt(text)} ({exc})",
+                where=at(where, pointer),
+                raw=True,
+            )
+        ]
+    return [
+        _schema_violation(
+            "SO-VALID-JSON",
+            "the final text's JSON fails response_format",
+            error,
+            at(where, f"{pointer} -> " + ("".join(f"/{p}" for p in error.absolute_path) or "/")),
+        )
+        for error in _schema_errors(instance, schema) or []
+    ]
+
+
+# -- identity ----------------------------------------------------------------------
+
+
+@registered("BASIC-ID", interaction=True)
+def check_id(
+    interaction: Any, request: Any = None, *, revision: str = DEFAULT_REVISION, where: str = ""
+) -> list[Violation]:
+    """BASIC-ID: a stored interaction (store not false) has a non-empty string id."""
+    if as_dict(request).get("store") is False or not isinstance(interaction, dict):
+        return []
+    if _non_empty_string(interaction.get("id")):
+        return []
+    value = interaction.get("id", "<absent>")
+    return [
+        violation(
+            "BASIC-ID",
+            "a stored interaction has no id",
+            expected="a non-empty string id",
+            actual=value if "id" not in interaction else f"{excerpt(value)} ({json_type(value)})",
+            where=at(where, "/id"),
+            raw=True,
+        )
+    ]
+
+
+@registered("BASIC-MODEL-ECHO", interaction=True)
+def check_model_echo(
+    interaction: Any, request: Any = None, *, revision: str = DEFAULT_REVISION, where: str = ""
+) -> list[Violation]:
+    """BASIC-MODEL-ECHO: the response names the model or agent of the request."""
+    if not isinstance(interaction, dict):
+        return []
+    found: list[Violation] = []
+    for field in ("model", "agent"):
+        wanted = as_dict(request).get(field)
+        if not isinstance(wanted, str):
+            continue
+        got = interaction.get(field, "<absent>")
+        if isinstance(got, str) and got.removeprefix("models/") == wanted.removeprefix("models/"):
+            continue
+        found.append(
+            violation(
+                "BASIC-MODEL-ECHO",
+                f"the response does not name the {field} of the request",
+                expected=excerpt(wanted),
+                actual=got if field not in interaction else excerpt(got),
+                where=at(where, f"/{field}"),
+                raw=True,
+            )
+        )
+    return found
+
+
+def _parse_time(value: str) -> datetime | None:
+    try:
+        return datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(timezone.utc)
+    except ValueError:
+        return None
+
+
+@registered("BASIC-TIMESTAMPS", interaction=True)
+def check_timestamps(
+    interaction: Any, request: Any = None, *, revision: str = DEFAULT_REVISION, where: str = ""
+) -> list[Violation]:
+    """BASIC-TIMESTAMPS: created and updated are ISO 8601 UTC (Z) times and updated >= created."""
+    body = as_dict(interaction)
+    found: list[Violation] = []
+    times: dict[str, datetime] = {}
+    for field in ("created", "updated"):
+        if field not in body:
+            continue
+        value = body[field]
+        parsed = _parse_time(value) if isinstance(value, str) and _TIMESTAMP.match(value) else None
+        if parsed is None:
+            found.append(
+                violation(
+                    "BASIC-TIMESTAMPS",
+                    f"{field} is not an ISO 8601 UTC time",
+                    expected="YYYY-MM-DDThh:mm:ss[.fff]Z",
+                    actual=value,
+                    where=at(where, f"/{field}"),
+                )
+            )
+        else:
+            times[field] = parsed
+    if len(times) == 2 and times["updated"] < times["created"]:
+        found.append(
+            violation(
+                "BASIC-TIMESTAMPS",
+                "updated is before created",
+                expected=f"a time at or after created ({body['created']})",
+                actual=body["updated"],
+                where=at(where, "/updated"),
+            )
+        )
+    return found
+
+
+@registered("BASIC-OBJECT", interaction=True)
+def check_object(
+    interaction: Any, request: Any = None, *, revision: str = DEFAULT_REVISION, where: str = ""
+) -> list[Violation]:
+    """BASIC-OBJECT: object, when present, is "interaction"."""
+    body = as_dict(interaction)
+    if "object" not in body or body["object"] == "interaction":
+        return []
+    return [
+        violation(
+            "BASIC-OBJECT",
+            'object is not "interaction"',
+            expected='"interaction"',
+            actual=body["object"],
+            where=at(where, "/object"),
+        )
+    ]
+
+
+def run_interaction_checks(
+    interaction: Any,
+    request: Any = None,
+    *,
+    revision: str = DEFAULT_REVISION,
+    where: str = "",
+    outputs_only: bool = False,
+) -> list[Violation]:
+    """Every registered interaction check (or only those on status and outputs), in order."""
+    found: list[Violation] = []
+    for check in OUTPUT_CHECKS if outputs_only else INTERACTION_CHECKS:
+        found.extend(check(interaction, request, revision=revision, where=where))
+    return found

@@ -1,0 +1,862 @@
+"""Checks on a stream of SSE events: the event grammar, reassembly, resume and replay.
+
+A stream is given as the decoded ``data`` of its events in order (what
+`ParsedStream.payloads` returns; `SSEEvent`s are accepted too). Any item may
+be anything: an item that is not an object is skipped here (the SSE parser
+already reported it as SSE-FRAMING). Locations are ``event N /pointer``, N
+counting from 0 in the list given.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+from .._findings import Violation, excerpt
+from .._spec import DEFAULT_REVISION
+from .._sse import SSEEvent
+from ._base import as_dict, at, content_type, is_int, json_type, ptr, registered, violation
+from ._grammar import Grammar, grammar_for
+
+__all__ = [
+    "check_complete_usage",
+    "check_content_brackets",
+    "check_delta_types",
+    "check_error_events",
+    "check_event_ids",
+    "check_index_order",
+    "check_interaction_ids",
+    "check_replay",
+    "check_resume",
+    "check_status_transitions",
+    "check_stream_equals_resource",
+    "check_stream_function_calls",
+    "check_stream_grammar",
+    "check_stream_start",
+    "check_stream_terminal",
+    "first_difference",
+    "reassemble_outputs",
+]
+
+Events = Sequence[Any]
+
+
+def _payload(item: Any) -> Any:
+    return item.payload if isinstance(item, SSEEvent) else item
+
+
+def _typed(events: Events) -> Iterator[tuple[int, dict[str, Any], str | None]]:
+    """(position, payload, event_type) of every event whose data is an object."""
+    for n, item in enumerate(events):
+        payload = _payload(item)
+        if isinstance(payload, dict):
+            kind = payload.get("event_type")
+            yield n, payload, kind if isinstance(kind, str) else None
+
+
+def _ev(n: int, pointer: str = "") -> str:
+    return at(f"event {n}", pointer) if pointer else f"event {n}"
+
+
+# -- the grammar ---------------------------------------------------------------------
+
+
+@registered("STREAM-START-FIRST")
+def check_stream_start(events: Events, *, revision: str = DEFAULT_REVISION) -> list[Violation]:
+    """STREAM-START-FIRST: the first event is interaction.start, and it does not come again."""
+    start = grammar_for(revision).start_event
+    typed = list(_typed(events))
+    if not events:
+        return [
+            violation(
+                "STREAM-START-FIRST",
+                "the stream has no event",
+                expected=f"{start} first",
+                actual="<no event>",
+                where="event 0",
+            )
+        ]
+    found: list[Violation] = []
+    first = _payload(events[0])
+    kind = as_dict(first).get("event_type", "<absent>")
+    if kind != start:
+        found.append(
+            violation(
+                "STREAM-START-FIRST",
+                f"the first event is not {start}",
+                expected=excerpt(start),
+                actual=excerpt(kind) if isinstance(first, dict) else excerpt(first),
+                where=_ev(0, "/event_type"),
+                raw=True,
+            )
+        )
+    starts = [n for n, _, kind in typed if kind == start]
+    for n in starts[1:]:
+        found.append(
+            violation(
+                "STREAM-START-FIRST",
+                f"{start} comes again",
+                expected=f"one {start}, as event 0",
+                actual=f"{start} as event {n}",
+                where=_ev(n, "/event_type"),
+                raw=True,
+            )
+        )
+    return found
+
+
+@registered("STREAM-ONE-TERMINAL")
+def check_stream_terminal(events: Events, *, revision: str = DEFAULT_REVISION) -> list[Violation]:
+    """STREAM-ONE-TERMINAL: exactly one terminal event (interaction.complete or error), and it is last."""
+    grammar = grammar_for(revision)
+    terminal_names = " or ".join(sorted(grammar.terminal_events))
+    typed = list(_typed(events))
+    terminals = [(n, kind) for n, _, kind in typed if kind in grammar.terminal_events]
+    if not terminals:
+        last = typed[-1][2] if typed else None
+        return [
+            violation(
+                "STREAM-ONE-TERMINAL",
+                "the stream ends without a terminal event",
+                expected=f"{terminal_names} as the last event",
+                actual=f"last event: {excerpt(last) if typed else '<none>'}",
+                where=_ev(max(len(events) - 1, 0)),
+                raw=True,
+            )
+        ]
+    found: list[Violation] = []
+    first_n, first_kind = terminals[0][0], str(terminals[0][1])
+    if len(terminals) > 1:
+        n, kind = terminals[1]
+        found.append(
+            violation(
+                "STREAM-ONE-TERMINAL",
+                "a second terminal event",
+                expected=f"one terminal event ({first_kind} was event {first_n})",
+                actual=kind,
+                where=_ev(n, "/event_type"),
+            )
+        )
+    after = [
+        (n, kind) for n, _, kind in typed if n > first_n and kind not in grammar.terminal_events
+    ]
+    if after:
+        later_n, later_kind = after[0]
+        found.append(
+            violation(
+                "STREAM-ONE-TERMINAL",
+                f"an event after the terminal {first_kind}",
+                expected=f"no event after event {first_n}",
+                actual=later_kind if later_kind is not None else "<no event_type>",
+                where=_ev(later_n, "/event_type"),
+            )
+        )
+    return found
+
+
+def _index_events(
+    events: Events, grammar: Grammar
+) -> Iterator[tuple[int, dict[str, Any], str, int]]:
+    """(position, payload, event_type, index) of every content event with an integer index."""
+    content_events = (
+        grammar.content_start_event,
+        grammar.content_delta_event,
+        grammar.content_stop_event,
+    )
+    for n, payload, kind in _typed(events):
+        if kind in content_events and is_int(payload.get("index")):
+            yield n, payload, kind, payload["index"]
+
+
+@registered("STREAM-CONTENT-BRACKETS")
+def check_content_brackets(events: Events, *, revision: str = DEFAULT_REVISION) -> list[Violation]:
+    """STREAM-CONTENT-BRACKETS: each index has one content.start, then deltas, then one content.stop
+    (a stream ended by an error event may leave its last content open)."""
+    grammar = grammar_for(revision)
+    state: dict[int, str] = {}  # index -> "open" | "stopped"
+    found: list[Violation] = []
+
+    def add(n: int, message: str, expected: str, actual: str) -> None:
+        found.append(
+            violation(
+                "STREAM-CONTENT-BRACKETS",
+                message,
+                expected=expected,
+                actual=actual,
+                where=_ev(n, "/index"),
+                raw=True,
+            )
+        )
+
+    for n, _, kind, index in _index_events(events, grammar):
+        current = state.get(index)
+        if kind == grammar.content_start_event:
+            if current == "open":
+                add(
+                    n,
+                    f"a second {kind} for open index {index}",
+                    f"deltas or {grammar.content_stop_event}",
+                    kind,
+                )
+            elif current is None:
+                state[index] = "open"
+            # a start after a stop is STREAM-INDEX-ORDER's
+        elif kind == grammar.content_delta_event:
+            if current != "open":
+                where_ = "before its" if current is None else "after the"
+                add(
+                    n,
+                    f"a delta for index {index} {where_} {grammar.content_start_event if current is None else grammar.content_stop_event}",
+                    f"deltas between {grammar.content_start_event} and {grammar.content_stop_event}",
+                    f"{kind} for index {index}",
+                )
+        elif current == "open":
+            state[index] = "stopped"
+        else:
+            add(
+                n,
+                f"{kind} for index {index} "
+                + ("that never started" if current is None else "that was already stopped"),
+                f"one {kind} after {grammar.content_start_event}",
+                f"{kind} for index {index}",
+            )
+    still_open = sorted(i for i, s in state.items() if s == "open")
+    if still_open:
+        terminal = [(n, k) for n, _, k in _typed(events) if k in grammar.terminal_events]
+        if not (terminal and terminal[0][1] == grammar.error_event):
+            n = terminal[0][0] if terminal else max(len(events) - 1, 0)
+            found.append(
+                violation(
+                    "STREAM-CONTENT-BRACKETS",
+                    "content never stopped: index " + ", ".join(map(str, still_open)),
+                    expected=f"a {grammar.content_stop_event} for every started index before the end",
+                    actual="open indices " + excerpt(still_open),
+                    where=_ev(n),
+                    raw=True,
+                )
+            )
+    return found
+
+
+@registered("STREAM-INDEX-ORDER")
+def check_index_order(events: Events, *, revision: str = DEFAULT_REVISION) -> list[Violation]:
+    """STREAM-INDEX-ORDER: content indices start at 0, go up by one, and a stopped index never reopens."""
+    grammar = grammar_for(revision)
+    started: set[int] = set()
+    stopped: set[int] = set()
+    found: list[Violation] = []
+    for n, _, kind, index in _index_events(events, grammar):
+        if kind == grammar.content_stop_event:
+            stopped.add(index)
+        if kind != grammar.content_start_event or (index in started and index not in stopped):
+            continue
+        if index in stopped:
+            found.append(
+                violation(
+                    "STREAM-INDEX-ORDER",
+                    f"index {index} starts again after its {grammar.content_stop_event}",
+                    expected=f"a new index {max(started) + 1}",
+                    actual=index,
+                    where=_ev(n, "/index"),
+                )
+            )
+            continue
+        expected = max(started) + 1 if started else 0
+        if index != expected:
+            found.append(
+                violation(
+                    "STREAM-INDEX-ORDER",
+                    f"content index {index} where {expected} comes next",
+                    expected=str(expected),
+                    actual=index,
+                    where=_ev(n, "/index"),
+                )
+            )
+        started.add(index)
+    return found
+
+
+def _content_types(events: Events, grammar: Grammar) -> dict[int, str]:
+    types: dict[int, str] = {}
+    for _, payload, kind, index in _index_events(events, grammar):
+        if kind == grammar.content_start_event and index not in types:
+            ctype = content_type(payload.get("content"))
+            if ctype is not None:
+                types[index] = ctype
+    return types
+
+
+@registered("STREAM-DELTA-TYPE")
+def check_delta_types(events: Events, *, revision: str = DEFAULT_REVISION) -> list[Violation]:
+    """STREAM-DELTA-TYPE: a delta's type is one that may extend the type of its content.start.
+
+    A content or delta type the revision does not know is drift, reported by
+    the schema check, not here.
+    """
+    grammar = grammar_for(revision)
+    types = _content_types(events, grammar)
+    found: list[Violation] = []
+    for n, payload, kind, index in _index_events(events, grammar):
+        if kind != grammar.content_delta_event:
+            continue
+        dtype = content_type(payload.get("delta"))
+        ctype = types.get(index)
+        allowed = grammar.delta_types.get(ctype or "")
+        if dtype is None or allowed is None or dtype not in grammar.known_delta_types:
+            continue
+        if dtype not in allowed:
+            found.append(
+                violation(
+                    "STREAM-DELTA-TYPE",
+                    f"a {dtype} delta extends a {ctype} content",
+                    expected=f"a delta of type {' or '.join(sorted(allowed))} (content index {index} is {ctype})",
+                    actual=dtype,
+                    where=_ev(n, "/delta/type"),
+                )
+            )
+    return found
+
+
+def _statuses(events: Events, grammar: Grammar) -> Iterator[tuple[int, str, Any]]:
+    for n, payload, kind in _typed(events):
+        if kind == grammar.status_event:
+            yield n, "/status", payload.get("status")
+        elif kind in (grammar.start_event, grammar.complete_event):
+            interaction = as_dict(payload.get("interaction"))
+            if "status" in interaction:
+                yield n, "/interaction/status", interaction["status"]
+
+
+@registered("STREAM-STATUS-TRANSITIONS")
+def check_status_transitions(
+    events: Events, *, revision: str = DEFAULT_REVISION
+) -> list[Violation]:
+    """STREAM-STATUS-TRANSITIONS: statuses change only along the revision's transitions
+    (in_progress -> requires_action, completed, failed or cancelled; a terminal status never changes)."""
+    grammar = grammar_for(revision)
+    found: list[Violation] = []
+    previous: tuple[int, str] | None = None
+    for n, pointer, status in _statuses(events, grammar):
+        if not isinstance(status, str) or status not in grammar.status_transitions:
+            continue  # unknown statuses are drift (schema check)
+        if previous is not None and status != previous[1]:
+            allowed = grammar.status_transitions[previous[1]]
+            if status not in allowed:
+                expected = (
+                    f"{previous[1]} (event {previous[0]}) is terminal: no change"
+                    if not allowed
+                    else f"from {previous[1]}: " + ", ".join(sorted(allowed))
+                )
+                found.append(
+                    violation(
+                        "STREAM-STATUS-TRANSITIONS",
+                        f"status changes from {previous[1]} to {status}",
+                        expected=expected,
+                        actual=status,
+                        where=_ev(n, pointer),
+                    )
+                )
+        previous = (n, status)
+    return found
+
+
+@registered("STREAM-INTERACTION-ID")
+def check_interaction_ids(events: Events, *, revision: str = DEFAULT_REVISION) -> list[Violation]:
+    """STREAM-INTERACTION-ID: every event that names an interaction names the one the stream started with."""
+    grammar = grammar_for(revision)
+    first: tuple[int, str] | None = None
+    found: list[Violation] = []
+    for n, payload, kind in _typed(events):
+        if kind == grammar.status_event and "interaction_id" in payload:
+            pointer, value = "/interaction_id", payload["interaction_id"]
+        elif kind in (grammar.start_event, grammar.complete_event) and "id" in as_dict(
+            payload.get("interaction")
+        ):
+            pointer, value = "/interaction/id", payload["interaction"]["id"]
+        else:
+            continue
+        if not isinstance(value, str):
+            continue  # the schema check reports it
+        if first is None:
+            first = (n, value)
+        elif value != first[1]:
+            found.append(
+                violation(
+                    "STREAM-INTERACTION-ID",
+                    "an event names another interaction",
+                    expected=f"{excerpt(first[1])} (as in event {first[0]})",
+                    actual=value,
+                    where=_ev(n, pointer),
+                )
+            )
+    return found
+
+
+@registered("STREAM-EVENT-ID")
+def check_event_ids(events: Events, *, revision: str = DEFAULT_REVISION) -> list[Violation]:
+    """STREAM-EVENT-ID (SHOULD): every event has an event_id, unique within the stream.
+
+    The live API sends none (API-SURFACE 5), so callers ask for this check
+    (``require_event_ids``) rather than get it by default.
+    """
+    found: list[Violation] = []
+    seen: dict[str, int] = {}
+    missing: list[int] = []
+    typed = list(_typed(events))
+    for n, payload, _ in typed:
+        event_id = payload.get("event_id")
+        if not isinstance(event_id, str) or not event_id:
+            missing.append(n)
+        elif event_id in seen:
+            found.append(
+                violation(
+                    "STREAM-EVENT-ID",
+                    "two events share an event_id",
+                    expected=f"an event_id other than that of event {seen[event_id]}",
+                    actual=event_id,
+                    where=_ev(n, "/event_id"),
+                )
+            )
+        else:
+            seen[event_id] = n
+    if missing:
+        found.insert(
+            0,
+            violation(
+                "STREAM-EVENT-ID",
+                f"{len(missing)} of {len(typed)} events have no event_id",
+                expected="a non-empty string event_id on every event",
+                actual=excerpt(as_dict(_payload(events[missing[0]])).get("event_id", "<absent>")),
+                where=_ev(missing[0], "/event_id"),
+                raw=True,
+            ),
+        )
+    return found
+
+
+@registered("STREAM-COMPLETE-USAGE")
+def check_complete_usage(events: Events, *, revision: str = DEFAULT_REVISION) -> list[Violation]:
+    """STREAM-COMPLETE-USAGE: interaction.complete carries a final status and usage with total_tokens."""
+    grammar = grammar_for(revision)
+    found: list[Violation] = []
+    for n, payload, kind in _typed(events):
+        if kind != grammar.complete_event:
+            continue
+        interaction = payload.get("interaction")
+        if not isinstance(interaction, dict):
+            found.append(
+                violation(
+                    "STREAM-COMPLETE-USAGE",
+                    f"{kind} carries no interaction",
+                    expected="an interaction object with status and usage",
+                    actual=f"{excerpt(interaction)} ({json_type(interaction)})",
+                    where=_ev(n, "/interaction"),
+                    raw=True,
+                )
+            )
+            continue
+        status = interaction.get("status", "<absent>")
+        if status not in grammar.terminal_statuses:
+            found.append(
+                violation(
+                    "STREAM-COMPLETE-USAGE",
+                    f"{kind} does not carry a final status",
+                    expected="one of " + ", ".join(sorted(grammar.terminal_statuses)),
+                    actual=status,
+                    where=_ev(n, "/interaction/status"),
+                )
+            )
+        usage = interaction.get("usage")
+        if not is_int(as_dict(usage).get("total_tokens")):
+            total = as_dict(usage).get("total_tokens", "<absent>")
+            found.append(
+                violation(
+                    "STREAM-COMPLETE-USAGE",
+                    f"{kind} carries no usage.total_tokens",
+                    expected="usage with an integer total_tokens",
+                    actual=total if isinstance(usage, dict) else "<no usage>",
+                    where=_ev(
+                        n,
+                        "/interaction/usage" + ("/total_tokens" if isinstance(usage, dict) else ""),
+                    ),
+                )
+            )
+    return found
+
+
+@registered("STREAM-FUNCTION-CALL")
+def check_stream_function_calls(
+    events: Events, *, revision: str = DEFAULT_REVISION
+) -> list[Violation]:
+    """STREAM-FUNCTION-CALL: a streamed function_call gets a non-empty id, a name and an
+    arguments object from its content.start and deltas together."""
+    grammar = grammar_for(revision)
+    starts: dict[int, int] = {}
+    for n, payload, kind, index in _index_events(events, grammar):
+        if (
+            kind == grammar.content_start_event
+            and index not in starts
+            and content_type(payload.get("content")) == "function_call"
+        ):
+            starts[index] = n
+    if not starts:
+        return []
+    blocks = _reassemble(events, grammar)
+    found: list[Violation] = []
+    for index, n in sorted(starts.items()):
+        block = blocks.get(index, {})
+        for field, ok, wanted in (
+            ("id", True, "a non-empty string"),
+            ("name", True, "a non-empty string"),
+            ("arguments", False, "an object"),
+        ):
+            value = block.get(field)
+            if not ((isinstance(value, str) and value) if ok else isinstance(value, dict)):
+                found.append(
+                    violation(
+                        "STREAM-FUNCTION-CALL",
+                        f"the function_call at index {index} never gets its {field}",
+                        expected=f"{field}: {wanted} in {grammar.content_start_event} or a delta",
+                        actual=block.get(field, "<absent>"),
+                        where=_ev(n, f"/content/{field}"),
+                    )
+                )
+    return found
+
+
+@registered("STREAM-ERROR-EVENT")
+def check_error_events(events: Events, *, revision: str = DEFAULT_REVISION) -> list[Violation]:
+    """STREAM-ERROR-EVENT: an error event carries error.code (non-empty string) and error.message (string)."""
+    grammar = grammar_for(revision)
+    found: list[Violation] = []
+    for n, payload, kind in _typed(events):
+        if kind != grammar.error_event:
+            continue
+        error = payload.get("error")
+        if not isinstance(error, dict):
+            found.append(
+                violation(
+                    "STREAM-ERROR-EVENT",
+                    "an error event carries no error object",
+                    expected='{"code": ..., "message": ...}',
+                    actual=error if "error" in payload else "<absent>",
+                    where=_ev(n, "/error"),
+                )
+            )
+            continue
+        for field, allow_empty in (("code", False), ("message", True)):
+            value = error.get(field)
+            if not isinstance(value, str) or (not allow_empty and not value):
+                found.append(
+                    violation(
+                        "STREAM-ERROR-EVENT",
+                        f"an error event has no usable error.{field}",
+                        expected=f"{field}: a {'non-empty ' if not allow_empty else ''}string",
+                        actual=f"{excerpt(value)} ({json_type(value)})"
+                        if field in error
+                        else "<absent>",
+                        where=_ev(n, f"/error/{field}"),
+                        raw=True,
+                    )
+                )
+    return found
+
+
+_GRAMMAR_CHECKS = (
+    check_stream_start,
+    check_stream_terminal,
+    check_content_brackets,
+    check_index_order,
+    check_delta_types,
+    check_status_transitions,
+    check_interaction_ids,
+    check_complete_usage,
+    check_stream_function_calls,
+    check_error_events,
+)
+# What still makes sense on the tail of a stream resumed after last_event_id.
+_RESUMED_CHECKS = (
+    check_stream_terminal,
+    check_status_transitions,
+    check_interaction_ids,
+    check_complete_usage,
+    check_error_events,
+)
+
+
+def check_stream_grammar(
+    events: Events,
+    *,
+    revision: str = DEFAULT_REVISION,
+    require_event_ids: bool = False,
+    resumed: bool = False,
+) -> list[Violation]:
+    """Every grammar check of the revision on one stream.
+
+    ``resumed`` is for a stream that starts after ``last_event_id``: the
+    checks that need the beginning (start first, brackets, index order,
+    delta types, function calls) are left out.
+    """
+    checks = _RESUMED_CHECKS if resumed else _GRAMMAR_CHECKS
+    found: list[Violation] = []
+    for check in checks:
+        found.extend(check(events, revision=revision))
+    if require_event_ids:
+        found.extend(check_event_ids(events, revision=revision))
+    return found
+
+
+# -- reassembly ------------------------------------------------------------------------
+
+_CONCAT = frozenset({"text", "data", "result", "signature"})
+
+
+def _merge_field(block: dict[str, Any], key: str, value: Any) -> None:
+    old = block.get(key)
+    if key in _CONCAT and isinstance(old, str) and isinstance(value, str):
+        block[key] = old + value
+    elif isinstance(old, list) and isinstance(value, list):
+        block[key] = old + copy.deepcopy(value)
+    elif isinstance(old, dict) and isinstance(value, dict):
+        block[key] = {**old, **copy.deepcopy(value)}
+    else:
+        block[key] = copy.deepcopy(value)
+
+
+def _add_summary(block: dict[str, Any], item: Any) -> None:
+    summary = block.get("summary")
+    if not isinstance(summary, list):
+        summary = block["summary"] = []
+    last = summary[-1] if summary else None
+    if (
+        isinstance(last, dict)
+        and isinstance(item, dict)
+        and content_type(last) == "text"
+        and content_type(item) == "text"
+        and isinstance(last.get("text"), str)
+        and isinstance(item.get("text"), str)
+    ):
+        summary[-1] = {**last, "text": last["text"] + item["text"]}
+    else:
+        summary.append(copy.deepcopy(item))
+
+
+def _merge_delta(block: dict[str, Any], delta: dict[str, Any]) -> None:
+    dtype = delta.get("type")
+    if dtype in ("thought_signature", "thought_summary", "thought"):
+        block.setdefault("type", "thought")
+        if dtype == "thought_signature" and "signature" in delta:
+            _merge_field(block, "signature", delta["signature"])
+        elif dtype == "thought_summary" and "content" in delta:
+            _add_summary(block, delta["content"])
+        elif dtype == "thought" and isinstance(delta.get("thought"), str):
+            _add_summary(block, {"type": "text", "text": delta["thought"]})
+        return
+    if isinstance(dtype, str):
+        block.setdefault("type", dtype)
+    for key, value in delta.items():
+        if key != "type":
+            _merge_field(block, key, value)
+
+
+def _reassemble(events: Events, grammar: Grammar) -> dict[int, dict[str, Any]]:
+    blocks: dict[int, dict[str, Any]] = {}
+    for _, payload, kind, index in _index_events(events, grammar):
+        if kind == grammar.content_start_event and index not in blocks:
+            content = payload.get("content")
+            blocks[index] = copy.deepcopy(content) if isinstance(content, dict) else {}
+        elif kind == grammar.content_delta_event and isinstance(payload.get("delta"), dict):
+            _merge_delta(blocks.setdefault(index, {}), payload["delta"])
+    return blocks
+
+
+def reassemble_outputs(events: Events, *, revision: str = DEFAULT_REVISION) -> list[dict[str, Any]]:
+    """The outputs a client rebuilds from content.start and content.delta events, in index order.
+
+    Text and data are concatenated; a thought gets its signature and summary
+    (thought_summary deltas, or the guide's ``thought`` delta, merged into
+    text items); function_call and tool call/result fields are merged
+    (arguments objects updated, result lists extended).
+    """
+    blocks = _reassemble(events, grammar_for(revision))
+    return [blocks[i] for i in sorted(blocks)]
+
+
+def first_difference(expected: Any, actual: Any, pointer: str = "") -> str | None:
+    """The JSON pointer of the first place where two JSON values differ, or None when equal."""
+    if isinstance(expected, dict) and isinstance(actual, dict):
+        for key in sorted(set(expected) | set(actual), key=str):
+            if key not in expected or key not in actual:
+                return ptr(pointer, key)
+            found = first_difference(expected[key], actual[key], ptr(pointer, key))
+            if found is not None:
+                return found
+        return None
+    if isinstance(expected, list) and isinstance(actual, list):
+        for i, (a, b) in enumerate(zip(expected, actual, strict=False)):
+            found = first_difference(a, b, ptr(pointer, i))
+            if found is not None:
+                return found
+        if len(expected) != len(actual):
+            return ptr(pointer, min(len(expected), len(actual)))
+        return None
+    same = type(expected) is type(actual) and expected == actual
+    return None if same else (pointer or "/")
+
+
+def _resolve(value: Any, pointer: str) -> Any:
+    for token in pointer.split("/")[1:]:
+        token = token.replace("~1", "/").replace("~0", "~")
+        if isinstance(value, dict) and token in value:
+            value = value[token]
+        elif isinstance(value, list) and token.isdigit() and int(token) < len(value):
+            value = value[int(token)]
+        else:
+            return "<absent>"
+    return value
+
+
+@registered("STREAM-EQUALS-RESOURCE")
+def check_stream_equals_resource(
+    events: Events, resource: Any, *, revision: str = DEFAULT_REVISION
+) -> list[Violation]:
+    """STREAM-EQUALS-RESOURCE: the outputs reassembled from the stream equal a later GET's outputs.
+
+    ``resource`` is the GET's Interaction; the violation points at the first
+    differing place in it.
+    """
+    rebuilt = reassemble_outputs(events, revision=revision)
+    outputs = as_dict(resource).get("outputs", [] if isinstance(resource, dict) else None)
+    if not isinstance(resource, dict) or not isinstance(outputs, list):
+        return [
+            violation(
+                "STREAM-EQUALS-RESOURCE",
+                "the GET has no outputs list to compare the stream with",
+                expected=f"outputs equal to the {len(rebuilt)} reassembled from the stream",
+                actual=outputs if isinstance(resource, dict) else resource,
+                where="/outputs",
+            )
+        ]
+    diff = first_difference(rebuilt, outputs)
+    if diff is None:
+        return []
+    return [
+        violation(
+            "STREAM-EQUALS-RESOURCE",
+            "the outputs reassembled from the stream differ from the GET's",
+            expected=f"{excerpt(_resolve(rebuilt, diff))} (reassembled from the stream)",
+            actual=excerpt(_resolve(outputs, diff)),
+            where=f"/outputs{diff if diff != '/' else ''}",
+            raw=True,
+        )
+    ]
+
+
+# -- resume and replay -----------------------------------------------------------------
+
+
+def _event_id(item: Any) -> str | None:
+    payload = _payload(item)
+    value = as_dict(payload).get("event_id")
+    if isinstance(value, str) and value:
+        return value
+    if isinstance(item, SSEEvent) and item.id:
+        return item.id
+    return None
+
+
+def _compare_tail(rule: str, expected: Events, got: Events, earlier: set[str]) -> list[Violation]:
+    """The first way ``got`` is not exactly ``expected``: a duplicate, a gap, an extra, a change, an early end."""
+    expected_ids = [_event_id(e) for e in expected]
+    seen: set[str] = set()
+    for j, item in enumerate(got):
+        event_id = _event_id(item)
+        if j >= len(expected):
+            return [
+                violation(
+                    rule,
+                    "an event after the end of the original stream",
+                    expected=f"{len(expected)} events",
+                    actual=f"event_id {excerpt(event_id)}",
+                    where=_ev(j),
+                    raw=True,
+                )
+            ]
+        want = expected_ids[j]
+        if event_id != want:
+            if event_id is not None and (event_id in earlier or event_id in seen):
+                message, actual = "an event is sent again (duplicate)", excerpt(event_id)
+            elif event_id is not None and event_id in expected_ids[j:]:
+                skipped = expected_ids[j : expected_ids.index(event_id, j)]
+                message = f"events are skipped (gap of {len(skipped)})"
+                actual = f"{excerpt(event_id)}, skipping " + ", ".join(excerpt(s) for s in skipped)
+            else:
+                message, actual = (
+                    "an event_id differs from the original stream's",
+                    excerpt(event_id),
+                )
+            return [
+                violation(
+                    rule,
+                    message,
+                    expected=f"event_id {excerpt(want)}",
+                    actual=actual,
+                    where=_ev(j, "/event_id"),
+                    raw=True,
+                )
+            ]
+        if event_id is not None:
+            seen.add(event_id)
+        diff = first_difference(_payload(expected[j]), _payload(item))
+        if diff is not None:
+            return [
+                violation(
+                    rule,
+                    "an event differs from the original stream's",
+                    expected=excerpt(_resolve(_payload(expected[j]), diff)),
+                    actual=excerpt(_resolve(_payload(item), diff)),
+                    where=_ev(j, diff),
+                    raw=True,
+                )
+            ]
+    if len(got) < len(expected):
+        missing = [excerpt(i) for i in expected_ids[len(got) :]]
+        return [
+            violation(
+                rule,
+                f"the stream ends {len(expected) - len(got)} events early",
+                expected=f"{len(expected)} events",
+                actual=f"{len(got)} events; missing event_ids " + ", ".join(missing[:5]),
+                where=_ev(len(got)),
+                raw=True,
+            )
+        ]
+    return []
+
+
+@registered("STREAM-RESUME")
+def check_resume(full: Events, resumed: Events, last_event_id: str) -> list[Violation]:
+    """STREAM-RESUME: after ``last_event_id=X`` come exactly the events after X: same ids, no gap,
+    no duplicate. ``full`` is the whole original stream, ``resumed`` what the resume returned."""
+    ids = [_event_id(e) for e in full]
+    if last_event_id not in ids:
+        return [
+            violation(
+                "STREAM-RESUME",
+                "last_event_id is not an event_id of the original stream",
+                expected="one of "
+                + (", ".join(excerpt(i) for i in ids if i)[:200] or "<no event_ids>"),
+                actual=last_event_id,
+                where="event 0",
+            )
+        ]
+    k = ids.index(last_event_id)
+    earlier = {i for i in ids[: k + 1] if i}
+    return _compare_tail("STREAM-RESUME", list(full[k + 1 :]), resumed, earlier)
+
+
+@registered("STREAM-REPLAY")
+def check_replay(full: Events, replayed: Events) -> list[Violation]:
+    """STREAM-REPLAY: a stream GET without last_event_id yields the stream from its beginning."""
+    return _compare_tail("STREAM-REPLAY", list(full), replayed, set())

@@ -37,7 +37,9 @@ def revision() -> Revision:
 @pytest.fixture(scope="session")
 def shared_dir() -> Path:
     if not SHARED.is_dir():
-        pytest.skip(f"../shared is absent (looked for {SHARED}): recorded traffic and guide tests need it")
+        pytest.skip(
+            f"../shared is absent (looked for {SHARED}): recorded traffic and guide tests need it"
+        )
     return SHARED
 
 

@@ -220,7 +220,8 @@ class Revision:
         uri = f"{self.base_uri}{stem}.json"
         schema: Any = self.schemas[stem]
         if fragment:
-            schema = self.registry.resolver(base_uri=uri).lookup(f"#{fragment}").contents
+            # A $ref keeps the fragment's base URI, so "#/$defs/..." inside it still resolves.
+            schema = {"$schema": schema.get("$schema"), "$ref": f"{uri}#{fragment}"}
         cls = jsonschema.validators.validator_for(schema, default=jsonschema.Draft202012Validator)
         return cls(schema, registry=self.registry)
 

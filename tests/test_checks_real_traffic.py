@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from conftest import load_recording, real_traffic_files
+from _support import load_recording, real_traffic_files
 from interactions_conformance import Exchange, Request, Response
 from interactions_conformance._spec import spec_root
 from interactions_conformance.checks import (

@@ -2,7 +2,7 @@
 
 * every schema is valid draft 2020-12, carries its metadata, and every ``$ref``
   resolves through the revision's registry (nothing is fetched);
-* every ``x-rule`` names a rule of ``rules.seed.txt``;
+* every ``x-rule`` names a rule of the catalogue (``rules.yaml``);
 * the field names and enums match the SDK 1.55.0 types, with each deviation named;
 * every REST body of the guide validates as a create request;
 * every ``2025-12__*`` recording validates under 2025-12, except the documented
@@ -23,12 +23,11 @@ from typing import Any
 import jsonschema
 import pytest
 
-from conftest import REPO, load_recording, real_traffic_files
+from _support import REPO, load_recording, real_traffic_files
 from interactions_conformance import Revision
 from interactions_conformance._findings import Drift, Violation
 
 SCHEMA_DIR = REPO / "spec" / "2025-12" / "schemas"
-RULES_SEED = REPO / "spec" / "2025-12" / "rules.seed.txt"
 SCHEMA_NAMES = sorted(
     json.loads((REPO / "spec" / "2025-12" / "revision.json").read_text("utf-8"))["schemas"]
 )
@@ -86,11 +85,9 @@ def _walk(node: Any, at: str = "") -> Iterator[tuple[str, dict[str, Any]]]:
 
 
 def _rule_ids() -> set[str]:
-    ids = set()
-    for line in RULES_SEED.read_text("utf-8").splitlines():
-        if line.strip() and not line.startswith("#"):
-            ids.add(line.split("|", 1)[0].strip())
-    return ids
+    from interactions_conformance import load_revision
+
+    return set(load_revision("2025-12").rules)
 
 
 def validate_recording(revision: Revision, path: Path) -> tuple[list[Violation], list[Drift]]:

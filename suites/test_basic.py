@@ -219,3 +219,78 @@ def test_documented_models_answer(api: Any, name: str, small: dict[str, Any]) ->
         api.create({"model": name, "input": probes.SHORT_PROMPT, "generation_config": small}),
         what=f"a request to {name}",
     )
+
+
+@pytest.mark.rule("BASIC-JSON-CONTENT-TYPE", "BASIC-USAGE", "BASIC-OUTPUTS-GENERATED")
+def test_json_response_with_usage_and_generated_outputs(
+    api: Any, model: str, small: dict[str, Any]
+) -> None:
+    prompt = f"{probes.SHORT_PROMPT} (request marker 5QX)"
+    exchange = api.create({"model": model, "input": prompt, "generation_config": small})
+    body = expect_ok("BASIC-USAGE", exchange)
+    require(
+        "BASIC-JSON-CONTENT-TYPE",
+        exchange.response.content_type == "application/json",
+        "the response is not labelled JSON",
+        expected="content-type application/json",
+        actual=exchange.response.content_type or "<absent>",
+        exchange=exchange,
+    )
+    usage = body.get("usage")
+    require(
+        "BASIC-USAGE",
+        isinstance(usage, dict) and isinstance(usage.get("total_tokens"), int),
+        "a completed create response has no usage.total_tokens",
+        expected="usage.total_tokens",
+        actual=usage if usage is not None else "<absent>",
+        where="/usage",
+        exchange=exchange,
+    )
+    echoed = [
+        i
+        for i, o in enumerate(outputs_of(body))
+        if o.get("type") == "text" and o.get("text") == prompt
+    ]
+    require(
+        "BASIC-OUTPUTS-GENERATED",
+        not echoed,
+        "the outputs echo the request input",
+        expected="only generated content in outputs",
+        actual=f"the input text at /outputs/{echoed[:1]}",
+        where="/outputs",
+        exchange=exchange,
+    )
+
+
+@pytest.mark.rule("BASIC-SDK-COMPAT")
+def test_official_sdk_parses_the_responses(
+    conformance: Any, model: str, small: dict[str, Any]
+) -> None:
+    genai = pytest.importorskip(
+        "google.genai",
+        reason="unsupported: google-genai is not installed (pip install google-genai==1.55.0)",
+    )
+    client = genai.Client(
+        api_key=conformance.api_key, http_options={"base_url": conformance.base_url}
+    )
+    try:
+        created = client.interactions.create(
+            model=model, input=probes.ARITHMETIC_PROMPT, generation_config=small
+        )
+        fetched = client.interactions.get(created.id)
+    except Exception as exc:  # the SDK's own parse or HTTP error: that is the finding
+        require(
+            "BASIC-SDK-COMPAT",
+            False,
+            "the official SDK could not use the target's responses",
+            expected="google-genai 1.55.0 parses create and get",
+            actual=f"{type(exc).__name__}: {exc}"[:300],
+        )
+        return
+    require(
+        "BASIC-SDK-COMPAT",
+        fetched.id == created.id and created.outputs,
+        "the SDK parsed an empty interaction",
+        expected="the same id and outputs",
+        actual={"created": created.id, "fetched": fetched.id},
+    )

@@ -190,3 +190,36 @@ def test_model_turn_can_follow_an_agent_turn(
         actual=final_text(follow),
         exchange=exchange,
     )
+
+
+@pytest.mark.rule("CONV-PARAMS-NOT-INHERITED")
+def test_tools_do_not_carry_over(api: Any, model: str, small: dict[str, Any]) -> None:
+    first = api.create(
+        {
+            "model": model,
+            "input": probes.SHORT_PROMPT,
+            "tools": [probes.WEATHER_TOOL],
+            "generation_config": small,
+        }
+    )
+    ident = interaction_id(
+        "CONV-PARAMS-NOT-INHERITED", expect_ok("CONV-PARAMS-NOT-INHERITED", first), first
+    )
+    exchange = api.create(
+        {
+            "model": model,
+            "input": probes.WEATHER_PROMPT,
+            "previous_interaction_id": ident,
+            "generation_config": small,
+        }
+    )
+    body = expect_ok("CONV-PARAMS-NOT-INHERITED", exchange)
+    calls = [o for o in outputs_of(body) if o.get("type") == "function_call"]
+    require(
+        "CONV-PARAMS-NOT-INHERITED",
+        not calls,
+        "a tool declared only in an earlier turn was called",
+        expected="no function_call (no tool declared in this request)",
+        actual=calls,
+        exchange=exchange,
+    )

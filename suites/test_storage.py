@@ -8,7 +8,7 @@ import pytest
 
 from interactions_conformance import _probes as probes
 from interactions_conformance._assertions import body_of, expect_error, expect_ok, require
-from interactions_conformance._suite import interaction_id
+from interactions_conformance._suite import final_text, interaction_id
 
 pytestmark = pytest.mark.storage
 
@@ -29,12 +29,20 @@ def test_interactions_are_stored_by_default(api: Any, model: str, small: dict[st
     expect_ok("STORE-DEFAULT", api.get(ident), what="GET of an interaction created without store")
 
 
-@pytest.mark.rule("STORE-FALSE-GET", "STORE-FALSE-ID")
+@pytest.mark.rule("STORE-FALSE-GET", "STORE-FALSE-ID", "STORE-FALSE-ACCEPTED")
 def test_store_false_is_not_retrievable(api: Any, model: str, small: dict[str, Any]) -> None:
     exchange = api.create(
         {"model": model, "input": probes.SHORT_PROMPT, "store": False, "generation_config": small}
     )
-    body = expect_ok("STORE-FALSE-ID", exchange)
+    body = expect_ok("STORE-FALSE-ACCEPTED", exchange)
+    require(
+        "STORE-FALSE-ACCEPTED",
+        final_text(body) != "",
+        "a store=false interaction returned no outputs",
+        expected="outputs with a final text",
+        actual=body.get("outputs", "<absent>"),
+        exchange=exchange,
+    )
     ident = body.get("id")
     require(
         "STORE-FALSE-ID",

@@ -258,3 +258,57 @@ def test_streamed_thoughts(api: Any, conformance: Any, small: dict[str, Any]) ->
         actual=sorted(map(str, kinds)),
         exchange=exchange,
     )
+
+
+@pytest.mark.rule("SSE-REJECT-BEFORE-STREAM")
+def test_invalid_streaming_request_is_rejected_before_the_stream(api: Any, model: str) -> None:
+    exchange = api.create(
+        {"model": model, "stream": True, "generation_config": {"temperature": "hot"}}
+    )
+    require(
+        "SSE-REJECT-BEFORE-STREAM",
+        400 <= exchange.response.status < 500 and not exchange.response.is_stream,
+        "an invalid streaming request was not rejected with an HTTP error",
+        expected="HTTP 4xx with the error body",
+        actual=f"HTTP {exchange.response.status} {exchange.response.content_type}",
+        exchange=exchange,
+    )
+
+
+@pytest.mark.rule("STREAM-RESUME-NEEDS-STREAM")
+def test_last_event_id_without_stream_is_rejected(
+    api: Any, model: str, small: dict[str, Any]
+) -> None:
+    created = api.create({"model": model, "input": probes.SHORT_PROMPT, "generation_config": small})
+    ident = expect_ok("STREAM-RESUME-NEEDS-STREAM", created).get("id")
+    exchange = api.request("GET", f"interactions/{ident}", params={"last_event_id": "1"})
+    require(
+        "STREAM-RESUME-NEEDS-STREAM",
+        exchange.response.status == 400,
+        "last_event_id without stream was accepted",
+        expected="HTTP 400",
+        actual=f"HTTP {exchange.response.status}",
+        exchange=exchange,
+    )
+
+
+@pytest.mark.rule("AGENT-STREAM")
+@pytest.mark.feature("agents")
+def test_agent_run_streams_in_the_background(api: Any, conformance: Any) -> None:
+    exchange, events = _stream(
+        api,
+        {
+            "agent": conformance.profile.model("agent"),
+            "background": True,
+            "input": "Research briefly: why is the sky blue? One sentence.",
+        },
+    )
+    kinds = [e.get("event_type") for e in events if isinstance(e, dict)]
+    require(
+        "AGENT-STREAM",
+        kinds[:1] == ["interaction.start"] and "interaction.complete" in kinds,
+        "the background agent run was not streamed to its end",
+        expected="interaction.start ... interaction.complete",
+        actual=[*kinds[:3], "...", *kinds[-2:]],
+        exchange=exchange,
+    )

@@ -121,11 +121,24 @@ def check_exchange(
         result.add(check_error_status(response.status, response.body, rev))
     elif op.kind == "delete":
         result = CheckResult(check_delete_response(exchange))
+    elif op.kind == "other":
+        result = _check_other(exchange, rev, strict)
     elif op.stream or response.is_stream:
         result = _check_stream(exchange, op, rev, strict, request, require_event_ids)
     else:
         result = _check_json(exchange, rev, strict, request)
     return _finish(result, exchange, rev)
+
+
+def _check_other(exchange: Exchange, rev: Revision, strict: bool) -> CheckResult:
+    """A 2xx that is not an Interactions call: the Files API's file resource, or nothing to check."""
+    path = urlsplit(exchange.request.url).path
+    body = exchange.response.json()
+    if "/files" in path and isinstance(body, dict) and "file" in rev.schemas:
+        schema = "file#/$defs/upload-response" if "file" in body else "file"
+        found = rev.validate(body, schema, strict=strict)
+        return CheckResult(found.violations, found.drift)
+    return CheckResult([])
 
 
 @registered("DELETE-RESPONSE")

@@ -1,0 +1,46 @@
+"""The emulator's clock: wall time plus an offset that tests can move forward.
+
+Retention (1 day free, 55 days paid; G21) is checked against this clock, so a
+test proves expiry by advancing it (``POST /__emulator/clock`` when the server
+runs with ``--test-control``) instead of waiting. Nothing else reads the time.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+import time
+
+__all__ = ["Clock", "iso"]
+
+
+class Clock:
+    """Seconds since the epoch, as ``time.time()`` plus an adjustable offset.
+
+    Thread safe: the server thread reads it while a test thread advances it.
+    """
+
+    def __init__(self, offset: float = 0.0) -> None:
+        self._offset = offset
+        self._lock = threading.Lock()
+
+    def now(self) -> float:
+        with self._lock:
+            return time.time() + self._offset
+
+    def advance(self, seconds: float) -> float:
+        """Move the clock forward by ``seconds`` (never backward); return the new time."""
+        if seconds < 0:
+            raise ValueError(f"the clock only moves forward; advance_seconds={seconds}")
+        with self._lock:
+            self._offset += seconds
+            return time.time() + self._offset
+
+    def __repr__(self) -> str:
+        return f"Clock(offset={self._offset!r})"
+
+
+def iso(seconds: float) -> str:
+    """RFC 3339 UTC with a ``Z``, to the second, as the live API writes ``created``."""
+    moment = dt.datetime.fromtimestamp(seconds, tz=dt.timezone.utc)
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -480,3 +480,12 @@ def test_the_grammar_is_a_table_per_revision() -> None:
     assert grammar.terminal_statuses == {"requires_action", "completed", "failed", "cancelled"}
     with pytest.raises(KeyError, match="no stream grammar for revision '1999-01'"):
         grammar_for("1999-01")
+
+
+def test_resumed_after_the_terminal_event_an_empty_remainder_is_right() -> None:
+    from interactions_conformance.checks import check_stream_grammar
+
+    assert check_stream_grammar([], resumed=True) == []
+    # ... but a non-empty remainder still needs its terminal event.
+    found = check_stream_grammar([{"event_type": "content.stop", "index": 0}], resumed=True)
+    assert [v.rule for v in found] == ["STREAM-ONE-TERMINAL"]

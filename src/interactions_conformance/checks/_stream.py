@@ -575,9 +575,19 @@ _GRAMMAR_CHECKS = (
     check_stream_function_calls,
     check_error_events,
 )
+
+
 # What still makes sense on the tail of a stream resumed after last_event_id.
+def _check_resumed_terminal(events: Events, *, revision: str = DEFAULT_REVISION) -> list[Violation]:
+    """STREAM-ONE-TERMINAL for a resumed stream: after the terminal event nothing remains,
+    so an empty remainder is right; otherwise the usual rule applies."""
+    if not list(_typed(events)):
+        return []
+    return check_stream_terminal(events, revision=revision)
+
+
 _RESUMED_CHECKS = (
-    check_stream_terminal,
+    _check_resumed_terminal,
     check_status_transitions,
     check_interaction_ids,
     check_complete_usage,

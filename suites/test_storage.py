@@ -151,22 +151,18 @@ def _retention(
 @pytest.mark.rule("RETENTION-FREE")
 @pytest.mark.feature("test_control")
 def test_free_tier_retention_is_one_day(
-    api: Any, model: str, small: dict[str, Any], clock: Any, profile: Any
+    api: Any, model: str, small: dict[str, Any], clock: Any, tier: Any
 ) -> None:
-    if profile.tier != "free":
-        pytest.skip(f"unsupported: the target is on the {profile.tier} tier")
+    tier("free")
     _retention(api, model, small, clock, "RETENTION-FREE", 1)
 
 
 @pytest.mark.rule("RETENTION-PAID")
 @pytest.mark.feature("test_control")
 def test_paid_tier_retention_is_55_days(
-    api: Any, model: str, small: dict[str, Any], clock: Any, profile: Any
+    api: Any, model: str, small: dict[str, Any], clock: Any, tier: Any
 ) -> None:
-    if profile.tier != "paid":
-        pytest.skip(
-            f"unsupported: the target is on the {profile.tier} tier (run with a paid profile)"
-        )
+    tier("paid")
     _retention(api, model, small, clock, "RETENTION-PAID", 55)
 
 

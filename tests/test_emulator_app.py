@@ -725,12 +725,34 @@ def test_retention_by_tier(tier: str, days: int) -> None:
         assert api.get(body["id"]).status_code == 404
 
 
-def test_clock_control_is_off_by_default() -> None:
+def test_clock_and_tier_control_are_off_by_default() -> None:
     from emulator_helpers import TestClient
 
     with TestClient(create_app(EmulatorConfig())) as client:
-        response = client.post("/__emulator/clock", json={"advance_seconds": 10})
-        assert response.status_code == 404
+        assert client.post("/__emulator/clock", json={"advance_seconds": 10}).status_code == 404
+        assert client.post("/__emulator/tier", json={"tier": "paid"}).status_code == 404
+
+
+def test_tier_control_switches_retention() -> None:
+    from emulator_helpers import TestClient
+
+    config = EmulatorConfig(test_control=True)
+    headers = {"x-goog-api-key": "emulator-key"}
+    with TestClient(create_app(config)) as client:
+        assert client.post("/__emulator/tier", json={"tier": "gold"}).status_code == 400
+        assert client.post("/__emulator/tier", json={"tier": "paid"}).json()["tier"] == "paid"
+        created = client.post(
+            "/v1beta/interactions", json={"model": MODEL, "input": "hi"}, headers=headers
+        ).json()
+        client.post("/__emulator/clock", json={"advance_seconds": 2 * 86400})
+        # Two days old: gone on the free tier, kept on the paid one.
+        assert (
+            client.get(f"/v1beta/interactions/{created['id']}", headers=headers).status_code == 200
+        )
+        client.post("/__emulator/tier", json={"tier": "free"})
+        assert (
+            client.get(f"/v1beta/interactions/{created['id']}", headers=headers).status_code == 404
+        )
 
 
 def test_restart_with_db_keeps_interactions_and_event_logs(tmp_path: Any) -> None:

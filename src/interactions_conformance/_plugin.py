@@ -513,6 +513,35 @@ def clock(request: pytest.FixtureRequest, conformance: Target) -> Callable[[floa
     return advance
 
 
+@pytest.fixture
+def tier(conformance: Target) -> Iterator[Callable[[str], None]]:
+    """Put the target on a retention tier (free or paid) for this test.
+
+    With test control the emulator switches and is switched back after the
+    test; otherwise only the profile's own tier can be had, and a test that
+    needs the other one is skipped with the reason.
+    """
+    import httpx
+
+    switched: list[str] = []
+
+    def use(name: str) -> None:
+        if conformance.control_url and conformance.profile.supports("test_control"):
+            httpx.post(f"{conformance.control_url}/tier", json={"tier": name}).raise_for_status()
+            switched.append(name)
+        elif conformance.profile.tier != name:
+            pytest.skip(
+                f"unsupported: the target is on the {conformance.profile.tier} tier "
+                f"and has no test control to switch to {name}"
+            )
+
+    yield use
+    if switched:
+        httpx.post(
+            f"{conformance.control_url}/tier", json={"tier": conformance.profile.tier}
+        ).raise_for_status()
+
+
 # -- reporting ------------------------------------------------------------------
 
 

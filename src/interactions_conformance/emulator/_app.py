@@ -8,7 +8,7 @@ Routes (API-SURFACE 1; G17 for files):
 * ``POST /v1beta/interactions/{id}/cancel``
 * ``POST /upload/v1beta/files`` (resumable start, then upload/finalize),
   ``GET``/``DELETE /v1beta/files/{id}``, ``GET /v1beta/files``
-* ``GET``/``POST /__emulator/clock``: test control, only with ``test_control``;
+* ``GET``/``POST /__emulator/clock`` and ``/__emulator/tier``: test control, only with ``test_control``;
   **not part of the API**.
 
 Every error is ``{"error": {"code": "<snake_case>", "message": "..."}}`` with
@@ -132,6 +132,7 @@ class Emulator:
         self.revision: Revision = load_revision("2025-12")
         self.tasks: dict[str, asyncio.Task[None]] = {}
         self.engine_faults = frozenset(n for n in ENGINE_FAULTS if self.faults.on(n))
+        self.tier = config.tier  # test control may switch it (POST /__emulator/tier)
 
     # -- plumbing ---------------------------------------------------------------
 
@@ -171,7 +172,7 @@ class Emulator:
             return float("inf")
         if self.faults.on("retention-early-expiry"):
             return EARLY_RETENTION_SECONDS
-        return RETENTION_SECONDS[self.config.tier]
+        return RETENTION_SECONDS[self.tier]
 
     def record(self, interaction_id: str, key: str) -> InteractionRecord | None:
         """A live record of this key (None when absent, another key's, or expired)."""
@@ -867,6 +868,22 @@ class Emulator:
                 ) from None
         return JSONResponse({"now": iso(self.clock.now()), "epoch_seconds": self.clock.now()})
 
+    async def tier_route(self, request: Request) -> Response:
+        """Test control: switch the retention tier (free 1 day, paid 55 days) for the whole store."""
+        if not self.config.test_control:
+            raise ApiError("not_found", "No such route (test control is off).")
+        if request.method == "POST":
+            try:
+                tier = json.loads(await request.body() or b"{}")["tier"]
+            except (ValueError, KeyError, TypeError) as exc:
+                raise ApiError("invalid_request", f"Invalid value at 'tier': {exc}") from None
+            if tier not in RETENTION_SECONDS:
+                raise ApiError(
+                    "invalid_request", f"Invalid value at 'tier': {tier!r} is not free or paid."
+                )
+            self.tier = tier
+        return JSONResponse({"tier": self.tier, "retention_seconds": RETENTION_SECONDS[self.tier]})
+
     # -- lifecycle --------------------------------------------------------------------------
 
     @contextlib.asynccontextmanager
@@ -909,6 +926,7 @@ def create_app(config: EmulatorConfig | None = None, *, clock: Clock | None = No
         Route("/v1beta/files/{name}", _wrap(w, w.get_file), methods=["GET"]),
         Route("/v1beta/files/{name}", _wrap(w, w.delete_file), methods=["DELETE"]),
         Route("/__emulator/clock", _wrap(w, w.clock_route), methods=["GET", "POST"]),
+        Route("/__emulator/tier", _wrap(w, w.tier_route), methods=["GET", "POST"]),
     ]
 
     async def http_error(request: Request, exc: Exception) -> Response:

@@ -43,6 +43,11 @@ class Request:
     def curl(self) -> str:
         """A shell line that sends this request again, with no secret in it."""
         parts = ["curl", "-sS"]
+        body = self.json()
+        if "stream=true" in self.url.lower() or (
+            isinstance(body, dict) and body.get("stream") is True
+        ):
+            parts.append("-N")  # print events as they arrive
         if self.method.upper() != "GET":
             parts += ["-X", self.method.upper()]
         parts.append(shlex.quote(scrub_url(self.url)).replace("%24GEMINI_API_KEY", KEY_PLACEHOLDER))

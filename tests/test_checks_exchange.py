@@ -507,7 +507,7 @@ def test_failure_text_of_a_stream_violation(standin: Revision) -> None:
         "  expected:  a delta of type text (content index 1 is text)\n"
         '  actual:    "thought_signature"\n'
         "  where:     event 7 /delta/type\n"
-        "  reproduce: curl -sS -X POST https://generativelanguage.googleapis.com/v1beta/interactions"
+        "  reproduce: curl -sS -N -X POST https://generativelanguage.googleapis.com/v1beta/interactions"
         " -H 'content-type: application/json' -H \"x-goog-api-key: $GEMINI_API_KEY\""
         ' -d \'{"model": "gemini-2.5-flash", "input": "hi", "stream": true}\''
     )

@@ -402,3 +402,34 @@ def test_a_list_where_an_object_is_expected_deep_inside() -> None:
     )
     found = run_interaction_checks(body, request(tools=[WEATHER_TOOL, [1]], response_format=[1]))
     assert {v.rule for v in found} >= {"FC-CALL-SHAPE", "SCHEMA-USAGE"}
+
+
+def test_role_model_or_agent() -> None:
+    from interactions_conformance.checks import check_role
+
+    assert check_role({"model": "m", "role": "model"}) == []
+    assert check_role({"agent": "a", "role": "agent"}) == []
+    assert check_role({"status": "completed"}) == []
+    [v] = check_role({"model": "m", "role": "agent"})
+    assert (v.rule, v.where, v.expected) == ("BASIC-ROLE", "/role", "'model'")
+
+
+def test_cached_tokens_bound_by_input() -> None:
+    from interactions_conformance.checks import check_usage_cached_bound
+
+    assert (
+        check_usage_cached_bound({"usage": {"total_input_tokens": 5, "total_cached_tokens": 5}})
+        == []
+    )
+    [v] = check_usage_cached_bound({"usage": {"total_input_tokens": 5, "total_cached_tokens": 6}})
+    assert (v.rule, v.where, v.actual) == ("USAGE-CACHED-BOUND", "/usage/total_cached_tokens", "6")
+
+
+def test_previous_interaction_echo_is_optional_but_exact() -> None:
+    from interactions_conformance.checks import check_previous_echo
+
+    request = {"previous_interaction_id": "v1_a"}
+    assert check_previous_echo({"status": "completed"}, request) == []
+    assert check_previous_echo({"previous_interaction_id": "v1_a"}, request) == []
+    [v] = check_previous_echo({"previous_interaction_id": "v1_b"}, request)
+    assert (v.rule, v.where) == ("CONV-PREVIOUS-NOT-ECHOED", "/previous_interaction_id")

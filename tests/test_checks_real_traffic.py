@@ -44,7 +44,10 @@ _PAGE_ORDER = {
 }
 KNOWN_GRAMMAR = {
     "docs-2026q1-event-examples": _PAGE_ORDER,
-    "docs-dec2025-event-examples": _PAGE_ORDER,
+    # REF-Dec25's interaction.complete example carries outputs (API-SURFACE 9.5); in page order
+    # it comes before any content event, so its outputs differ from what was streamed before it.
+    "docs-dec2025-event-examples": _PAGE_ORDER
+    | {("STREAM-COMPLETE-OUTPUTS", "event 1 /interaction/outputs")},
 }
 # The create request context a recording implies (its _meta describes the request).
 CONTEXT: dict[str, dict[str, Any]] = {

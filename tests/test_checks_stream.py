@@ -489,3 +489,34 @@ def test_resumed_after_the_terminal_event_an_empty_remainder_is_right() -> None:
     # ... but a non-empty remainder still needs its terminal event.
     found = check_stream_grammar([{"event_type": "content.stop", "index": 0}], resumed=True)
     assert [v.rule for v in found] == ["STREAM-ONE-TERMINAL"]
+
+
+def _complete_with(outputs: object) -> list[dict[str, object]]:
+    return [
+        {"event_type": "interaction.start", "interaction": {"id": "i", "status": "in_progress"}},
+        {"event_type": "content.start", "index": 0, "content": {"type": "text"}},
+        {"event_type": "content.delta", "index": 0, "delta": {"type": "text", "text": "Hello "}},
+        {"event_type": "content.delta", "index": 0, "delta": {"type": "text", "text": "there"}},
+        {"event_type": "content.stop", "index": 0},
+        {
+            "event_type": "interaction.complete",
+            "interaction": {
+                "id": "i",
+                "status": "completed",
+                "outputs": outputs,
+                "usage": {"total_tokens": 3},
+            },
+        },
+    ]
+
+
+def test_complete_outputs_absent_or_equal_to_the_stream() -> None:
+    from interactions_conformance.checks import check_complete_outputs
+
+    assert check_complete_outputs(_complete_with(None)) == []
+    assert check_complete_outputs(_complete_with([])) == []
+    # REF-Dec25's example splits the text into one block per chunk: the same content.
+    split = [{"type": "text", "text": "Hello "}, {"type": "text", "text": "there"}]
+    assert check_complete_outputs(_complete_with(split)) == []
+    [v] = check_complete_outputs(_complete_with([{"type": "text", "text": "Goodbye"}]))
+    assert (v.rule, v.where) == ("STREAM-COMPLETE-OUTPUTS", "event 5 /interaction/outputs")

@@ -71,3 +71,33 @@ def test_checks_cite_only_catalogue_rules(revision: Revision) -> None:
 def test_the_coverage_scan_sees_markers() -> None:
     # The scan has teeth: it finds the markers of a known suite test.
     assert "BASIC-CREATE" in _cited_by_suites()
+
+
+def _schema_rules(revision: Revision) -> set[str]:
+    found: set[str] = set()
+
+    def walk(node: object) -> None:
+        if isinstance(node, dict):
+            if isinstance(node.get("x-rule"), str):
+                found.add(node["x-rule"])
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    for schema in revision.schemas.values():
+        walk(schema)
+    return found
+
+
+def test_every_traffic_rule_has_a_check_or_a_schema(revision: Revision) -> None:
+    """A rule checked on all traffic needs something that can break it: a check or a schema x-rule."""
+    from interactions_conformance.checks import registered_checks
+
+    emitted = {rule for rules in registered_checks().values() for rule in rules}
+    emitted |= _schema_rules(revision)
+    missing = sorted(
+        r.id for r in revision.rules.values() if r.exercised == "traffic" and r.id not in emitted
+    )
+    assert not missing, f"traffic rules that no check and no schema can break: {missing}"

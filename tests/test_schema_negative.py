@@ -216,7 +216,7 @@ CASES: list[tuple[str, str, Any, str, Any, set[tuple[str, str]]]] = [
     ("delta-index-negative", "sse-event", EVENTS["delta"], "/index", -1, {("SCHEMA-EVENT", "/index")}),
     ("delta-type-missing", "sse-event", EVENTS["delta"], "/delta/type", _DELETE, {("SCHEMA-EVENT", "/delta/type")}),
     ("delta-text-not-string", "sse-event", EVENTS["delta"], "/delta/text", ["Hi"], {("SCHEMA-EVENT", "/delta/text")}),
-    ("status-update-no-status", "sse-event", EVENTS["status"], "/status", _DELETE, {("SCHEMA-EVENT", "/status")}),
+    ("status-update-no-status", "sse-event", EVENTS["status"], "/status", _DELETE, {("STREAM-STATUS-EVENT", "/status")}),
     ("start-no-interaction", "sse-event", EVENTS["start"], "/interaction", _DELETE, {("SCHEMA-EVENT", "/interaction")}),
     ("start-interaction-no-status", "sse-event", EVENTS["start"], "/interaction/status", _DELETE, {("SCHEMA-INTERACTION", "/interaction/status")}),
     ("content-start-fc-id-empty", "sse-event", EVENTS["content_start"], "/content/id", "", {("FC-CALL-SHAPE", "/content/id")}),
@@ -272,7 +272,7 @@ OPEN_CASES = [
     ("unknown-nested-property", "interaction", INTERACTION, "/outputs/3/citations", [], "property", "/outputs/3/citations"),
     ("unknown-content-type", "interaction", INTERACTION, "/outputs/3/type", "file_search_call", "content type", "/outputs/3/type"),
     ("unknown-status", "interaction", INTERACTION, "/status", "incomplete", "status", "/status"),
-    ("unknown-event-type", "sse-event", EVENTS["stop"], "/event_type", "step.stop", "event type", "/event_type"),
+    ("unknown-event-type", "sse-event", EVENTS["stop"], "/event_type", "interaction.paused", "event type", "/event_type"),
     ("unknown-delta-type", "sse-event", EVENTS["delta"], "/delta/type", "text_annotation", "delta type", "/delta/type"),
     ("unknown-start-content-type", "sse-event", EVENTS["content_start"], "/content/type", "google_maps_call", "content type", "/content/type"),
     ("unknown-status-update", "sse-event", EVENTS["status"], "/status", "queued", "status", "/status"),
@@ -413,3 +413,16 @@ def test_mixed_turns_and_contents_are_rejected(revision: Revision) -> None:
     mixed = mutate(TURNS_REQUEST, "/input/1", {"type": "text", "text": "loose content"})
     found = revision.validate(mixed, "create-request")
     assert ("CONV-TURN-ROLE", "/input/1/role") in {(v.rule, v.where) for v in found.violations}
+
+
+def test_steps_era_shapes_are_violations_not_drift(revision: Revision) -> None:
+    """SCHEMA-OUTPUTS-ERA: a steps-schema event or field in 2025-12 traffic is the wrong revision."""
+    found = revision.validate({"event_type": "step.stop", "index": 0}, "sse-event")
+    assert ("SCHEMA-OUTPUTS-ERA", "/") in {(v.rule, v.where) for v in found.violations}
+    found = revision.validate({"status": "completed", "steps": []}, "interaction")
+    assert {(v.rule, v.where) for v in found.violations} == {("SCHEMA-OUTPUTS-ERA", "/steps")}
+
+
+def test_content_index_is_the_guide_tables_name_not_the_wires(revision: Revision) -> None:
+    found = revision.validate({"event_type": "content.stop", "content_index": 0}, "sse-event")
+    assert ("STREAM-INDEX-FIELD", "/content_index") in {(v.rule, v.where) for v in found.violations}

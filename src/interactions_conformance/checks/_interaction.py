@@ -643,6 +643,71 @@ def check_object(
     ]
 
 
+@registered("BASIC-ROLE", interaction=True)
+def check_role(
+    interaction: Any, request: Any = None, *, revision: str = DEFAULT_REVISION, where: str = ""
+) -> list[Violation]:
+    """BASIC-ROLE: role, when present, is "model" for a model interaction and "model" or
+    "agent" for an agent one (the docs disagree on agents: API-SURFACE 9.4)."""
+    body = as_dict(interaction)
+    role = body.get("role")
+    if role is None:
+        return []
+    allowed = ("model", "agent") if body.get("agent") else ("model",)
+    if role in allowed:
+        return []
+    return [
+        violation(
+            "BASIC-ROLE",
+            "the interaction has an unexpected role",
+            expected=" or ".join(repr(r) for r in allowed),
+            actual=role,
+            where=at(where, "/role"),
+        )
+    ]
+
+
+@registered("USAGE-CACHED-BOUND", interaction=True)
+def check_usage_cached_bound(
+    interaction: Any, request: Any = None, *, revision: str = DEFAULT_REVISION, where: str = ""
+) -> list[Violation]:
+    """USAGE-CACHED-BOUND: total_cached_tokens never exceeds total_input_tokens."""
+    usage = as_dict(as_dict(interaction).get("usage"))
+    cached, given = usage.get("total_cached_tokens"), usage.get("total_input_tokens")
+    if not (isinstance(cached, int) and isinstance(given, int)) or cached <= given:
+        return []
+    return [
+        violation(
+            "USAGE-CACHED-BOUND",
+            "more tokens are cached than were input",
+            expected=f"total_cached_tokens <= total_input_tokens ({given})",
+            actual=cached,
+            where=at(where, "/usage/total_cached_tokens"),
+        )
+    ]
+
+
+@registered("CONV-PREVIOUS-NOT-ECHOED", interaction=True)
+def check_previous_echo(
+    interaction: Any, request: Any = None, *, revision: str = DEFAULT_REVISION, where: str = ""
+) -> list[Violation]:
+    """CONV-PREVIOUS-NOT-ECHOED: previous_interaction_id may be left out of a response, but
+    when it is there it is the id the request sent."""
+    echoed = as_dict(interaction).get("previous_interaction_id")
+    sent = as_dict(request).get("previous_interaction_id")
+    if echoed is None or sent is None or echoed == sent:
+        return []
+    return [
+        violation(
+            "CONV-PREVIOUS-NOT-ECHOED",
+            "the response names another previous interaction than the request",
+            expected=f"absent, or {excerpt(sent)}",
+            actual=echoed,
+            where=at(where, "/previous_interaction_id"),
+        )
+    ]
+
+
 def run_interaction_checks(
     interaction: Any,
     request: Any = None,

@@ -16,7 +16,7 @@ from typing import Any
 from .._findings import Violation, excerpt
 from .._spec import DEFAULT_REVISION
 from .._sse import SSEEvent
-from ._base import as_dict, at, content_type, is_int, json_type, ptr, registered, violation
+from ._base import as_dict, as_list, at, content_type, is_int, json_type, ptr, registered, violation
 from ._grammar import Grammar, grammar_for
 
 __all__ = [
@@ -563,6 +563,43 @@ def check_error_events(events: Events, *, revision: str = DEFAULT_REVISION) -> l
     return found
 
 
+def _content_summary(outputs: Any) -> tuple[list[str], str]:
+    """The sequence of non-text content types, and all text joined: what a client reads."""
+    items = [o for o in as_list(outputs) if isinstance(o, dict)]
+    kinds = [str(o.get("type")) for o in items if o.get("type") != "text"]
+    text = "".join(str(o.get("text", "")) for o in items if o.get("type") == "text")
+    return kinds, text
+
+
+@registered("STREAM-COMPLETE-OUTPUTS")
+def check_complete_outputs(events: Events, *, revision: str = DEFAULT_REVISION) -> list[Violation]:
+    """STREAM-COMPLETE-OUTPUTS: interaction.complete carries no outputs, or the content streamed
+    before it (text may arrive split into several blocks, as in REF-Dec25's example, so texts
+    are compared joined)."""
+    grammar = grammar_for(revision)
+    found: list[Violation] = []
+    events = list(events)
+    for n, payload, kind in _typed(events):
+        if kind != grammar.complete_event:
+            continue
+        outputs = as_dict(payload.get("interaction")).get("outputs")
+        if not outputs:
+            continue
+        streamed = _content_summary(reassemble_outputs(events[:n], revision=revision))
+        completed = _content_summary(outputs)
+        if streamed != completed:
+            found.append(
+                violation(
+                    "STREAM-COMPLETE-OUTPUTS",
+                    f"{kind} carries outputs that differ from the streamed content",
+                    expected=f"no outputs, or types {streamed[0]} and text {excerpt(streamed[1], 60)}",
+                    actual=f"types {completed[0]} and text {excerpt(completed[1], 60)}",
+                    where=_ev(n, "/interaction/outputs"),
+                )
+            )
+    return found
+
+
 _GRAMMAR_CHECKS = (
     check_stream_start,
     check_stream_terminal,
@@ -572,6 +609,7 @@ _GRAMMAR_CHECKS = (
     check_status_transitions,
     check_interaction_ids,
     check_complete_usage,
+    check_complete_outputs,
     check_stream_function_calls,
     check_error_events,
 )

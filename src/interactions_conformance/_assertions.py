@@ -7,13 +7,14 @@ expected, what came, where, and the ``curl`` line of the exchange.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from ._findings import Violation, excerpt
 from ._spec import load_revision
 from ._traffic import Exchange
 
-__all__ = ["body_of", "expect_error", "expect_ok", "require"]
+__all__ = ["body_of", "expect_error", "expect_ok", "require", "unsupported_reason"]
 
 
 def _statement(rule: str) -> str:
@@ -52,10 +53,39 @@ def body_of(exchange: Exchange) -> Any:
     return exchange.response.json()
 
 
-def expect_ok(rule: str, exchange: Exchange, what: str = "the request") -> dict[str, Any]:
-    """The response is 200 with a JSON object body; returns the body."""
+_UNSUPPORTED = re.compile(r"\b(not (yet )?supported|unsupported|does not support)\b", re.IGNORECASE)
+
+
+def unsupported_reason(exchange: Exchange) -> str | None:
+    """The target's own word that it does not support a feature: a 501 or ``unimplemented``,
+    or a 4xx whose message says "not supported". None otherwise."""
     status = exchange.response.status
     body = body_of(exchange)
+    error = body.get("error") if isinstance(body, dict) else None
+    code = error.get("code") if isinstance(error, dict) else None
+    message = str(error.get("message", "")) if isinstance(error, dict) else ""
+    if (
+        status == 501
+        or code == "unimplemented"
+        or (400 <= status < 500 and _UNSUPPORTED.search(message))
+    ):
+        return f"HTTP {status} {code or ''}: {message[:200]}".replace("  ", " ")
+    return None
+
+
+def expect_ok(rule: str, exchange: Exchange, what: str = "the request") -> dict[str, Any]:
+    """The response is 200 with a JSON object body; returns the body.
+
+    When the target itself answers that the feature is unsupported, the test is skipped with
+    the target's words (a profile should declare it), instead of failing.
+    """
+    status = exchange.response.status
+    body = body_of(exchange)
+    unsupported = unsupported_reason(exchange) if status != 200 else None
+    if unsupported:
+        import pytest  # only the suites call this; the core never imports pytest
+
+        pytest.skip(f"unsupported: the target says it does not support {what}: {unsupported}")
     require(
         rule,
         status == 200,

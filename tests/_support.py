@@ -1,15 +1,31 @@
-"""Paths and loaders shared by the project's own tests (imported as `_support`)."""
+"""Paths, loaders and spec helpers shared by the project's own tests (imported as `_support`).
+
+Plain functions only: the fixtures live in ``conftest.py``.
+"""
 
 from __future__ import annotations
 
+import functools
 import json
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
+import yaml
+
+from interactions_conformance import Revision
+from interactions_conformance._findings import Drift, Violation
+
 REPO = Path(__file__).resolve().parents[1]
+SPEC = REPO / "spec"
 SHARED = REPO.parent / "shared"
 REAL_TRAFFIC = SHARED / "real-traffic"
 GUIDE = SHARED / "guide" / "000_09c92481357c7f06.txt"
+
+SCHEMA_BASE = "https://interactions-conformance.example/spec/"
+
+# Which schema validates each recorded kind (streams: each event against sse-event).
+SCHEMA_OF_KIND = {"interaction": "interaction", "request": "create-request", "error": "error"}
 
 
 def real_traffic_files(prefix: str) -> list[Path]:
@@ -23,3 +39,71 @@ def load_recording(path: Path) -> tuple[dict[str, Any], Any]:
     """(_meta, payload) of one recorded file."""
     data = json.loads(path.read_text("utf-8"))
     return data["_meta"], data["payload"]
+
+
+# -- one revision's files, read from spec/<revision>/ -----------------------------------------
+
+
+def revision_meta(revision: str) -> dict[str, Any]:
+    """spec/<revision>/revision.json."""
+    return json.loads((SPEC / revision / "revision.json").read_text("utf-8"))
+
+
+def schema_names(revision: str) -> list[str]:
+    """The schema names revision.json lists, sorted."""
+    return sorted(revision_meta(revision)["schemas"])
+
+
+def load_schema(revision: str, name: str) -> dict[str, Any]:
+    """spec/<revision>/schemas/<name>.json, as read from disk."""
+    return json.loads((SPEC / revision / "schemas" / f"{name}.json").read_text("utf-8"))
+
+
+@functools.cache
+def catalogue(revision: str) -> dict[str, Any]:
+    """spec/<revision>/rules.yaml as raw data (cached: do not mutate it)."""
+    data = yaml.safe_load((SPEC / revision / "rules.yaml").read_text("utf-8"))
+    assert isinstance(data, dict), f"{revision}/rules.yaml is not a mapping"
+    return data
+
+
+def rule_ids(revision: str) -> set[str]:
+    """The rule ids of spec/<revision>/rules.yaml."""
+    return {rule["id"] for rule in catalogue(revision)["rules"]}
+
+
+def walk_schema(node: Any, at: str = "") -> Iterator[tuple[str, dict[str, Any]]]:
+    """Every subschema (dict) with its JSON pointer, skipping value keywords."""
+    if isinstance(node, dict):
+        yield at, node
+        for key, value in node.items():
+            if key in ("const", "enum", "examples", "default"):
+                continue
+            yield from walk_schema(value, f"{at}/{key}")
+    elif isinstance(node, list):
+        for i, value in enumerate(node):
+            yield from walk_schema(value, f"{at}/{i}")
+
+
+# -- validating recorded traffic --------------------------------------------------------------
+
+
+def validate_recording(revision: Revision, path: Path) -> tuple[list[Violation], list[Drift]]:
+    """Validate one recorded payload by its kind; a stream event by event (``event N``)."""
+    meta, payload = load_recording(path)
+    kind = meta["kind"]
+    if kind == "stream":
+        violations: list[Violation] = []
+        drift: list[Drift] = []
+        for n, event in enumerate(payload):
+            found = revision.validate(event, "sse-event", at=f"event {n}")
+            violations += found.violations
+            drift += found.drift
+        return violations, drift
+    found = revision.validate(payload, SCHEMA_OF_KIND[kind])
+    return found.violations, found.drift
+
+
+def pairs(violations: Iterable[Violation]) -> set[tuple[str, str]]:
+    """(rule, where) of each violation."""
+    return {(v.rule, v.where) for v in violations}

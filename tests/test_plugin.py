@@ -44,7 +44,9 @@ def test_bad_target_is_a_usage_error(pytester: pytest.Pytester) -> None:
     pytester.makepyfile("def test_x(conformance):\n    pass\n")
     result = pytester.runpytest("--target", "ftp://x")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
-    result.stderr.fnmatch_lines(["*--target 'ftp://x' is not emulator, live, or an http(s) URL*"])
+    result.stderr.fnmatch_lines(
+        ["*--target 'ftp://x' is not emulator, live, cassettes, or an http(s) URL*"]
+    )
 
 
 def test_unknown_rule_id_is_a_usage_error(pytester: pytest.Pytester) -> None:

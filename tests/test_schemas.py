@@ -1,8 +1,8 @@
-"""The 2025-12 JSON Schemas: well-formed, complete, and true to the guide and the recordings.
+"""The 2025-12 JSON Schemas: true to the SDK 1.55.0 types, the guide and the recordings.
 
-* every schema is valid draft 2020-12, carries its metadata, and every ``$ref``
-  resolves through the revision's registry (nothing is fetched);
-* every ``x-rule`` names a rule of the catalogue (``rules.yaml``);
+The structure every revision shares (metadata, draft 2020-12, ``$ref``, ``x-rule``, closed
+objects, no ``oneOf``, open enums) is checked in tests/test_spec_structure.py. Here:
+
 * the field names and enums match the SDK 1.55.0 types, with each deviation named;
 * every REST body of the guide validates as a create request;
 * every ``2025-12__*`` recording validates under 2025-12, except the documented
@@ -16,25 +16,15 @@ from __future__ import annotations
 import json
 import re
 import typing
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import jsonschema
 import pytest
 
-from _support import REPO, load_recording, real_traffic_files
+from _support import load_recording, pairs, real_traffic_files, rule_ids, validate_recording
 from interactions_conformance import Revision
-from interactions_conformance._findings import Drift, Violation
 
-SCHEMA_DIR = REPO / "spec" / "2025-12" / "schemas"
-SCHEMA_NAMES = sorted(
-    json.loads((REPO / "spec" / "2025-12" / "revision.json").read_text("utf-8"))["schemas"]
-)
 BASE = "https://interactions-conformance.example/spec/2025-12/"
-
-# Which schema validates each recorded kind (streams: each event against sse-event).
-SCHEMA_OF_KIND = {"interaction": "interaction", "request": "create-request", "error": "error"}
 
 # 2025-12 recordings that are documented contradictions: each must produce exactly these
 # violations (rule, where), for the reason given. Everything else must have none.
@@ -67,126 +57,9 @@ KNOWN_2025_12_DRIFT = {
 }
 
 
-def _load(name: str) -> dict[str, Any]:
-    return json.loads((SCHEMA_DIR / f"{name}.json").read_text("utf-8"))
-
-
-def _walk(node: Any, at: str = "") -> Iterator[tuple[str, dict[str, Any]]]:
-    """Every subschema (dict) with its JSON pointer, skipping value keywords."""
-    if isinstance(node, dict):
-        yield at, node
-        for key, value in node.items():
-            if key in ("const", "enum", "examples", "default"):
-                continue
-            yield from _walk(value, f"{at}/{key}")
-    elif isinstance(node, list):
-        for i, value in enumerate(node):
-            yield from _walk(value, f"{at}/{i}")
-
-
 def _rule_ids() -> set[str]:
-    from interactions_conformance import load_revision
-
-    return set(load_revision("2025-12").rules)
-
-
-def validate_recording(revision: Revision, path: Path) -> tuple[list[Violation], list[Drift]]:
-    meta, payload = load_recording(path)
-    kind = meta["kind"]
-    if kind == "stream":
-        violations: list[Violation] = []
-        drift: list[Drift] = []
-        for n, event in enumerate(payload):
-            found = revision.validate(event, "sse-event", at=f"event {n}")
-            violations += found.violations
-            drift += found.drift
-        return violations, drift
-    found = revision.validate(payload, SCHEMA_OF_KIND[kind])
-    return found.violations, found.drift
-
-
-# -- the schema files themselves ----------------------------------------------------------
-
-
-def test_revision_has_exactly_the_listed_schemas(revision: Revision) -> None:
-    assert sorted(revision.schemas) == SCHEMA_NAMES
-    assert sorted(p.stem for p in SCHEMA_DIR.glob("*.json")) == SCHEMA_NAMES
-
-
-@pytest.mark.parametrize("name", SCHEMA_NAMES)
-def test_schema_metadata(name: str) -> None:
-    schema = _load(name)
-    assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
-    assert schema["$id"] == f"{BASE}{name}.json"
-    assert schema["title"].strip()
-    assert len(schema["description"]) > 40
-    assert schema["x-rule"] in _rule_ids()
-
-
-@pytest.mark.parametrize("name", SCHEMA_NAMES)
-def test_schema_is_valid_draft_2020_12(name: str) -> None:
-    jsonschema.Draft202012Validator.check_schema(_load(name))
-
-
-@pytest.mark.parametrize("name", SCHEMA_NAMES)
-def test_every_ref_resolves(revision: Revision, name: str) -> None:
-    resolver = revision.registry.resolver(base_uri=f"{BASE}{name}.json")
-    refs = [(at, node["$ref"]) for at, node in _walk(revision.schemas[name]) if "$ref" in node]
-    for at, ref in refs:
-        resolved = resolver.lookup(ref).contents
-        assert isinstance(resolved, dict), f"{name}.json#{at}: $ref {ref!r} is not a schema"
-
-
-@pytest.mark.parametrize("name", SCHEMA_NAMES)
-def test_every_x_rule_is_a_catalogue_rule(name: str) -> None:
-    known = _rule_ids()
-    unknown = [
-        (at, node["x-rule"])
-        for at, node in _walk(_load(name))
-        if "x-rule" in node and node["x-rule"] not in known
-    ]
-    assert not unknown
-
-
-# Objects deliberately left open, each with its reason (every other object is closed).
-OPEN_OBJECTS = {
-    (
-        "agent-config",
-        "/$defs/dynamic",
-    ): "SDK155 DynamicAgentConfig accepts arbitrary extra properties",
-    ("create-request", "/$defs/response_format"): "the caller's own JSON Schema (G13)",
-}
-
-
-@pytest.mark.parametrize("name", SCHEMA_NAMES)
-def test_objects_are_closed(name: str) -> None:
-    open_ones = [
-        at
-        for at, node in _walk(_load(name))
-        if node.get("type") == "object"
-        and "properties" in node
-        and "allOf" not in node
-        and "$ref" not in node
-        and node.get("additionalProperties") is not False
-        and (name, at) not in OPEN_OBJECTS
-    ]
-    assert not open_ones
-
-
-@pytest.mark.parametrize("name", SCHEMA_NAMES)
-def test_unions_never_use_one_of(name: str) -> None:
-    assert not [at for at, node in _walk(_load(name)) if "oneOf" in node]
-
-
-def test_open_enums_name_what_is_unknown() -> None:
-    for name in SCHEMA_NAMES:
-        for at, node in _walk(_load(name)):
-            if node.get("x-open"):
-                assert "enum" in node, f"{name}.json#{at}"
-                assert node.get("x-open-what"), f"{name}.json#{at}"
-                assert node.get("type") == "string", (
-                    f"{name}.json#{at}: a non-string must not pass as drift"
-                )
+    """The 2025-12 rule ids (tests/test_schema_negative.py imports this name from here)."""
+    return rule_ids("2025-12")
 
 
 # -- agreement with the SDK 1.55.0 types -------------------------------------------------
@@ -383,7 +256,7 @@ RECORDED_STEPS = real_traffic_files("2026-steps__")
 @pytest.mark.parametrize("path", RECORDED_2025_12, ids=lambda p: p.name)
 def test_2025_12_recording_validates(revision: Revision, shared_dir: Path, path: Path) -> None:
     violations, drift = validate_recording(revision, path)
-    found = {(v.rule, v.where) for v in violations}
+    found = pairs(violations)
     if path.name in EXPECTED_2025_12:
         _reason, expected = EXPECTED_2025_12[path.name]
         assert found == expected, "\n\n".join(v.render() for v in violations)

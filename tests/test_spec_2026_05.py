@@ -1,8 +1,10 @@
-"""The 2026-05 JSON Schemas (the steps schema): well-formed, and true to the recordings.
+"""The 2026-05 JSON Schemas (the steps schema): true to the recordings and to MIG.
 
-* every schema is valid draft 2020-12, carries its metadata, and every ``$ref``
-  resolves through the revision's registry (nothing is fetched);
-* every ``x-rule`` names a rule of ``spec/2026-05/rules.yaml``;
+The structure every revision shares (metadata, draft 2020-12, ``$ref``, ``x-rule``, closed
+objects, no ``oneOf``, open enums) is checked in tests/test_spec_structure.py. Here:
+
+* revision.json is the steps schema's (its Api-Revision header, ``step`` in, ``turn`` out),
+  and the step, delta and event unions dispatch every type they list;
 * every ``2026-steps__*`` recording validates under 2026-05, except the decided
   deviations of ``EXPECTED_2026_05``, which must fail exactly as listed;
 * every ``2025-12__*`` recording checked under 2026-05 never raises, and yields a
@@ -12,25 +14,15 @@
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import jsonschema
 import pytest
-import yaml
 
-from _support import REPO, load_recording, real_traffic_files
+from _support import load_recording, pairs, real_traffic_files, revision_meta, validate_recording
 from interactions_conformance import Revision, load_revision
-from interactions_conformance._findings import Drift, Violation
 
 REVISION = "2026-05"
-SPEC_DIR = REPO / "spec" / REVISION
-SCHEMA_DIR = SPEC_DIR / "schemas"
-BASE = f"https://interactions-conformance.example/spec/{REVISION}/"
-SCHEMA_NAMES = sorted(json.loads((SPEC_DIR / "revision.json").read_text("utf-8"))["schemas"])
-SCHEMA_OF_KIND = {"interaction": "interaction", "request": "create-request", "error": "error"}
 
 
 @pytest.fixture(scope="module")
@@ -38,134 +30,14 @@ def rev() -> Revision:
     return load_revision(REVISION)
 
 
-def _load(name: str) -> dict[str, Any]:
-    return json.loads((SCHEMA_DIR / f"{name}.json").read_text("utf-8"))
+# -- the revision's own metadata and unions -----------------------------------------------
 
 
-def _walk(node: Any, at: str = "") -> Iterator[tuple[str, dict[str, Any]]]:
-    """Every subschema (dict) with its JSON pointer, skipping value keywords."""
-    if isinstance(node, dict):
-        yield at, node
-        for key, value in node.items():
-            if key in ("const", "enum", "examples", "default"):
-                continue
-            yield from _walk(value, f"{at}/{key}")
-    elif isinstance(node, list):
-        for i, value in enumerate(node):
-            yield from _walk(value, f"{at}/{i}")
-
-
-def _rule_ids() -> set[str]:
-    data = yaml.safe_load((SPEC_DIR / "rules.yaml").read_text("utf-8"))
-    return {rule["id"] for rule in data["rules"]}
-
-
-def validate_recording(rev: Revision, path: Path) -> tuple[list[Violation], list[Drift]]:
-    meta, payload = load_recording(path)
-    if meta["kind"] == "stream":
-        violations: list[Violation] = []
-        drift: list[Drift] = []
-        for n, event in enumerate(payload):
-            found = rev.validate(event, "sse-event", at=f"event {n}")
-            violations += found.violations
-            drift += found.drift
-        return violations, drift
-    found = rev.validate(payload, SCHEMA_OF_KIND[meta["kind"]])
-    return found.violations, found.drift
-
-
-def _pairs(violations: list[Violation]) -> set[tuple[str, str]]:
-    return {(v.rule, v.where) for v in violations}
-
-
-# -- the schema files themselves ----------------------------------------------------------
-
-
-def test_revision_lists_exactly_the_schema_files(rev: Revision) -> None:
-    on_disk = sorted(p.stem for p in SCHEMA_DIR.glob("*.json"))
-    assert on_disk == SCHEMA_NAMES
-    assert sorted(rev.schemas) == SCHEMA_NAMES
-    meta = json.loads((SPEC_DIR / "revision.json").read_text("utf-8"))
-    legacy = json.loads((REPO / "spec" / "2025-12" / "revision.json").read_text("utf-8"))
-    assert set(meta) == set(legacy)
-    assert meta["revision"] == REVISION
+def test_revision_metadata_is_the_steps_schema() -> None:
+    meta = revision_meta(REVISION)
     assert meta["api_revision_header"] == "2026-05-20"
     assert "step" in meta["schemas"]
     assert "turn" not in meta["schemas"]  # turns are gone: history is sent as steps (MIG)
-
-
-@pytest.mark.parametrize("name", SCHEMA_NAMES)
-def test_schema_metadata(name: str) -> None:
-    schema = _load(name)
-    assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
-    assert schema["$id"] == f"{BASE}{name}.json"
-    assert schema.get("x-rule"), "every document names its top rule"
-    assert schema.get("description")
-
-
-@pytest.mark.parametrize("name", SCHEMA_NAMES)
-def test_schema_is_valid_draft_2020_12(name: str) -> None:
-    jsonschema.Draft202012Validator.check_schema(_load(name))
-
-
-@pytest.mark.parametrize("name", SCHEMA_NAMES)
-def test_every_ref_resolves_within_the_revision(rev: Revision, name: str) -> None:
-    resolver = rev.registry.resolver(base_uri=f"{BASE}{name}.json")
-    refs = [(at, node["$ref"]) for at, node in _walk(rev.schemas[name]) if "$ref" in node]
-    for at, ref in refs:
-        assert not ref.startswith(("http:", "https:")), f"{name}.json#{at}: absolute $ref {ref}"
-        resolved = resolver.lookup(ref).contents
-        assert isinstance(resolved, dict), f"{name}.json#{at}: $ref {ref!r} is not a schema"
-
-
-@pytest.mark.parametrize("name", SCHEMA_NAMES)
-def test_every_x_rule_is_a_catalogue_rule(name: str) -> None:
-    known = _rule_ids()
-    unknown = [
-        (at, node["x-rule"])
-        for at, node in _walk(_load(name))
-        if "x-rule" in node and node["x-rule"] not in known
-    ]
-    assert not unknown
-
-
-# Objects deliberately left open, each with its reason (every other object is closed).
-OPEN_OBJECTS = {
-    (
-        "agent-config",
-        "/$defs/dynamic",
-    ): "SDK250 DynamicAgentConfig accepts arbitrary extra properties",
-}
-
-
-@pytest.mark.parametrize("name", SCHEMA_NAMES)
-def test_objects_are_closed(name: str) -> None:
-    open_ones = [
-        at
-        for at, node in _walk(_load(name))
-        if node.get("type") == "object"
-        and "properties" in node
-        and "allOf" not in node
-        and "$ref" not in node
-        and node.get("additionalProperties") is not False
-        and (name, at) not in OPEN_OBJECTS
-        and "/if/" not in f"{at}/"  # an if-condition tests a shape, it does not define one
-    ]
-    assert not open_ones
-
-
-@pytest.mark.parametrize("name", SCHEMA_NAMES)
-def test_unions_never_use_one_of(name: str) -> None:
-    assert not [at for at, node in _walk(_load(name)) if "oneOf" in node or "oneof" in node]
-
-
-def test_open_enums_name_what_is_unknown() -> None:
-    for name in SCHEMA_NAMES:
-        for at, node in _walk(_load(name)):
-            if node.get("x-open"):
-                assert "enum" in node, f"{name}.json#{at}"
-                assert node.get("x-open-what"), f"{name}.json#{at}"
-                assert node.get("type") == "string", f"{name}.json#{at}"
 
 
 def test_step_and_delta_unions_dispatch_every_type(rev: Revision) -> None:
@@ -221,7 +93,7 @@ def test_the_corpus_is_there(shared_dir: Path) -> None:
 def test_steps_recording_validates(rev: Revision, shared_dir: Path, path: Path) -> None:
     violations, drift = validate_recording(rev, path)
     expected = EXPECTED_2026_05.get(path.name, ("", set()))[1]
-    assert _pairs(violations) == expected, [str(v) for v in violations]
+    assert pairs(violations) == expected, [str(v) for v in violations]
     assert {d.name for d in drift} <= set(KNOWN_2026_05_DRIFT), drift
 
 
@@ -245,7 +117,7 @@ def test_raw_prompt_token_is_drift_lenient_and_a_violation_strict(rev: Revision)
     assert lenient.ok
     assert [d.name for d in lenient.drift] == ["raw_prompt_token"]
     strict = rev.validate(usage, "usage", strict=True)
-    assert _pairs(strict.violations) == {("SCHEMA-STRICT", "/raw_prompt_token")}
+    assert pairs(strict.violations) == {("SCHEMA-STRICT", "/raw_prompt_token")}
 
 
 @pytest.mark.parametrize("status", ["queued", "requires_continuation"])
@@ -254,7 +126,7 @@ def test_later_statuses_are_drift_not_part_of_the_revision(rev: Revision, status
     assert lenient.ok
     assert [d.name for d in lenient.drift] == [status]
     strict = rev.validate({"status": status}, "interaction", strict=True)
-    assert _pairs(strict.violations) == {("SCHEMA-STRICT", "/status")}
+    assert pairs(strict.violations) == {("SCHEMA-STRICT", "/status")}
 
 
 @pytest.mark.parametrize("status", ["incomplete", "budget_exceeded"])
@@ -308,7 +180,7 @@ def test_legacy_interaction_with_outputs_is_a_violation(
     rev: Revision, shared_dir: Path, path: Path
 ) -> None:
     violations, _ = validate_recording(rev, path)
-    assert ("REV-STEPS-SCHEMA", "/outputs") in _pairs(violations)
+    assert ("REV-STEPS-SCHEMA", "/outputs") in pairs(violations)
 
 
 @pytest.mark.parametrize("path", LEGACY_STREAMS, ids=lambda p: p.name)
@@ -508,7 +380,7 @@ def test_negative_payload(
     rev: Revision, schema: str, instance: Any, expected: set[tuple[str, str]]
 ) -> None:
     found = rev.validate(instance, schema)
-    assert _pairs(found.violations) == expected, [str(v) for v in found.violations]
+    assert pairs(found.violations) == expected, [str(v) for v in found.violations]
     for violation in found.violations:
         assert rev.statement(violation.rule), f"{violation.rule} has no catalogue statement"
 

@@ -27,6 +27,22 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "run the conformance suites against a target (the main job)",
     ),
     "serve": ("interactions_conformance.emulator._serve", "run the reference emulator"),
+    "scan": (
+        "interactions_conformance._cmd_scan",
+        "fail when a file holds an API key (cassettes, reports, logs)",
+    ),
+    "check": (
+        "interactions_conformance._cmd_check",
+        "re-check recorded traffic (cassettes, HAR, JSON Lines) against a revision",
+    ),
+    "proxy": (
+        "interactions_conformance._cmd_proxy",
+        "forward any client's traffic to an endpoint and check every exchange as it passes",
+    ),
+    "report": (
+        "interactions_conformance._cmd_report",
+        "compare results files: rule-by-run matrix, scores, drift, failures (HTML, Markdown)",
+    ),
 }
 
 

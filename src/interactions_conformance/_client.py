@@ -78,6 +78,7 @@ class ApiClient:
         self.requests_made = 0
         self.tokens = 0
         self._sleep = sleep
+        self._transport = transport  # shared by with_key: one cassette per test
         self._http = httpx.Client(timeout=timeout, transport=transport)
 
     def close(self) -> None:
@@ -99,6 +100,7 @@ class ApiClient:
             max_retries=self.max_retries,
             max_retry_wait=self.max_retry_wait,
             token_budget=self.token_budget,
+            transport=self._transport,
             sleep=self._sleep,
         )
         other.observers = self.observers

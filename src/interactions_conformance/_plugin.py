@@ -17,13 +17,16 @@ import contextlib
 import dataclasses
 import json
 import os
+import re
 import time
 from collections.abc import Callable, Generator, Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 
+from ._cassettes import RECORD_MODES
 from ._client import ApiClient, TokenBudgetExceeded
 from ._findings import ConformanceFailure, Drift, Violation
 from ._spec import DEFAULT_REVISION, Revision, SpecError, load_revision
@@ -91,12 +94,38 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         metavar="NAME",
         help="start the emulator with this fault mode (repeatable): proves the suite catches it",
     )
+    group.addoption(
+        "--record-mode",
+        default=None,
+        choices=RECORD_MODES,
+        help="cassettes: none (replay only), once, new_episodes, all, rewrite "
+        "(default: none with --target cassettes, otherwise no recording)",
+    )
+    group.addoption(
+        "--cassette-dir",
+        default=None,
+        metavar="DIR",
+        help="where cassettes are (default: cassettes/ at the rootdir); "
+        "one file per test: <revision>/<target>/<module>/<test>.yaml",
+    )
+    group.addoption(
+        "--cassette-target",
+        default="emulator",
+        metavar="NAME",
+        help="with --target cassettes: replay the recordings of this target "
+        "(emulator, live, or a host; default emulator)",
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
         "rule(*ids): the catalogue rules this test exercises (ids from spec/<revision>/rules.yaml)",
+    )
+    config.addinivalue_line(
+        "markers",
+        "no_cassette(reason): the test talks to the target outside the api client, so it cannot "
+        "be recorded or replayed; skipped on --target cassettes with the reason",
     )
     config.addinivalue_line(
         "markers",
@@ -172,6 +201,8 @@ class ConformanceState:
 
     def profile(self, target_name: str) -> Profile:
         path = self.config.getoption("--profile")
+        if target_name == "cassettes":  # the profile of the target the recordings came from
+            target_name = self.config.getoption("--cassette-target")
         try:
             if path:
                 return load_profile(path)
@@ -185,8 +216,29 @@ class ConformanceState:
 
     def validate_options(self) -> None:
         name = self.config.getoption("--target")
-        if name not in ("emulator", "live") and not name.startswith(("http://", "https://")):
-            raise pytest.UsageError(f"--target {name!r} is not emulator, live, or an http(s) URL")
+        if name not in ("emulator", "live", "cassettes") and not name.startswith(
+            ("http://", "https://")
+        ):
+            raise pytest.UsageError(
+                f"--target {name!r} is not emulator, live, cassettes, or an http(s) URL"
+            )
+        if name == "cassettes":
+            mode = self.config.getoption("--record-mode")
+            if mode not in (None, "none"):
+                raise pytest.UsageError(
+                    f"--target cassettes replays only: --record-mode {mode} has nothing to record "
+                    "from (record against --target emulator, live or a URL)"
+                )
+            folder = (
+                self.cassette_root()
+                / self.revision().name
+                / _target_dir(self.config.getoption("--cassette-target"))
+            )
+            if not folder.is_dir():
+                raise pytest.UsageError(
+                    f"--target cassettes: no recordings at {folder} (record them with "
+                    f"--target {self.config.getoption('--cassette-target')} --record-mode rewrite)"
+                )
         if name == "live" and not (
             self.config.getoption("--api-key") or os.environ.get("GEMINI_API_KEY")
         ):
@@ -225,6 +277,16 @@ class ConformanceState:
             )
             key, key2 = key if opt("--api-key") else keys[0], keys[1]
             control_url = f"{base_url}/__emulator"
+        elif name == "cassettes":
+            # Offline: nothing is started; every request is answered from the recordings.
+            base_url = CASSETTE_BASE_URL
+            if opt("--cassette-target") == "emulator":
+                key = opt("--api-key") or "emulator-key"
+                key2 = opt("--second-api-key") or "emulator-key-2"
+                control_url = f"{base_url}/__emulator"
+            else:  # recorded keys are placeholders by slot: any stand-in matches them
+                key = opt("--api-key") or "replay-key"
+                key2 = opt("--second-api-key")
         elif name == "live":
             if not key:
                 raise pytest.UsageError(
@@ -278,15 +340,75 @@ class ConformanceState:
 
         return observe
 
-    def client(self, target: Target, key: str | None, label: str) -> ApiClient:
+    def client(
+        self, target: Target, key: str | None, label: str, transport: Any = None
+    ) -> ApiClient:
         client = ApiClient(
             target.base_url,
             key,
             token_budget=self.config.getoption("--token-budget"),
+            transport=transport,
         )
         client.tokens = self.tokens
         client.observers.append(self.observer(target))
         return client
+
+    # -- cassettes -----------------------------------------------------------------
+
+    def cassette_root(self) -> Path:
+        option = self.config.getoption("--cassette-dir")
+        return Path(option) if option else self.config.rootpath / "cassettes"
+
+    def record_mode(self) -> str | None:
+        """The record mode: the option; else none (replay) on --target cassettes; else None."""
+        mode: str | None = self.config.getoption("--record-mode")
+        if mode is None and self.config.getoption("--target") == "cassettes":
+            return "none"
+        return mode
+
+    def cassette_path(self, target: Target, item: pytest.Item) -> Path:
+        """cassettes/<revision>/<target>/<suite module stem>/<test name>.yaml"""
+        recorded = (
+            self.config.getoption("--cassette-target")
+            if target.name == "cassettes"
+            else target.name
+        )
+        test = item.nodeid.split("::", 1)[-1].replace("::", ".")
+        return (
+            self.cassette_root()
+            / target.revision.name
+            / _target_dir(recorded)
+            / item.path.stem
+            / f"{_safe_name(test)}.yaml"
+        )
+
+    def cassette_transport(self, target: Target, item: pytest.Item) -> Any:
+        """A recording/replaying transport for this test, or None when not recording."""
+        mode = self.record_mode()
+        if mode is None:
+            return None
+        from . import __name__ as package
+        from ._cassettes import Cassette, CassetteError, CassetteTransport
+        from ._cli import _version
+
+        metadata = {
+            "target": target.name,
+            "base_url": target.base_url,
+            "profile": target.profile.name,
+            "revision": target.revision.name,
+            "tool": f"{package} {_version()}",
+            "test": item.nodeid,
+        }
+        try:
+            cassette = Cassette(
+                self.cassette_path(target, item),
+                mode,
+                metadata=metadata,
+                known_keys=(target.api_key or "", target.second_api_key or ""),
+            )
+        except CassetteError as exc:
+            pytest.fail(str(exc), pytrace=False)
+        return CassetteTransport(cassette)
 
     def record_test(self, item: pytest.Item, report: pytest.TestReport, excinfo: Any) -> None:
         rules = _rules_of(item)
@@ -370,6 +492,7 @@ class ConformanceState:
                 "evidence": outcome.evidence,
             }
         return {
+            "format_version": 1,  # results.schema.json; bump on an incompatible change
             "tool": {"name": package, "version": _version()},
             "target": {
                 "name": target.name if target else self.config.getoption("--target"),
@@ -417,6 +540,20 @@ def _violations_of(excinfo: Any) -> list[Violation]:
     return []
 
 
+CASSETTE_BASE_URL = "http://cassettes.invalid"  # --target cassettes: never contacted
+
+
+def _safe_name(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._\[\]-]+", "_", text).strip("_") or "_"
+
+
+def _target_dir(name: str) -> str:
+    """emulator | live | a host (a URL's host and port, sanitised)."""
+    if name.startswith(("http://", "https://")):
+        name = urlsplit(name).netloc or name
+    return _safe_name(name)
+
+
 def _state(config: pytest.Config) -> ConformanceState:
     return config.stash[_STASH]
 
@@ -428,12 +565,21 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     state = _state(config)
     if any("conformance" in getattr(item, "fixturenames", ()) for item in items):
         state.validate_options()  # usage errors before any request is sent
+    if config.getoption("--target") == "cassettes":
+        for item in items:
+            for mark in item.iter_markers("no_cassette"):
+                why = mark.args[0] if mark.args else mark.kwargs.get("reason", "")
+                item.add_marker(
+                    pytest.mark.skip(reason=f"cannot be replayed from cassettes: {why}")
+                )
     marked = [item for item in items if any(True for _ in item.iter_markers("rule"))]
     if not marked:
         return
     revision = state.revision()
     profile = state.profile(config.getoption("--target"))
     for item in marked:
+        # Rule ids in JUnit XML (<property name="rule" value="..."/>), for CI dashboards.
+        item.user_properties.extend(("rule", rule) for rule in _rules_of(item))
         unknown = [r for r in _rules_of(item) if r not in revision.rules]
         if unknown and revision.rules:
             raise pytest.UsageError(
@@ -487,11 +633,14 @@ def api(request: pytest.FixtureRequest, conformance: Target) -> Iterator[ApiClie
     budget = request.config.getoption("--token-budget")
     if budget is not None and state.tokens >= budget:
         pytest.skip(f"token budget spent: {state.tokens} of {budget} tokens used")
-    client = state.client(conformance, conformance.api_key, request.node.nodeid)
+    transport = state.cassette_transport(conformance, request.node)
+    client = state.client(conformance, conformance.api_key, request.node.nodeid, transport)
     try:
         yield client
     finally:
         state.tokens = client.tokens
+        if transport is not None:
+            transport.cassette.save()
         client.close()
 
 
@@ -520,35 +669,42 @@ def model(conformance: Target) -> str:
     return conformance.profile.model()
 
 
+def _control(api: ApiClient, target: Target, what: str, body: dict[str, Any]) -> None:
+    """POST to the emulator's test control through the test's client (recorded and replayed)."""
+    path = f"{urlsplit(target.control_url or '').path}/{what}"
+    exchange = api.request("POST", path, json_body=body, label=f"test control {path}")
+    if not 200 <= exchange.response.status < 300:
+        raise AssertionError(
+            f"test control POST {path} {json.dumps(body)} answered HTTP "
+            f"{exchange.response.status}: {exchange.response.body[:200]!r}"
+        )
+
+
 @pytest.fixture
-def clock(request: pytest.FixtureRequest, conformance: Target) -> Callable[[float], None]:
+def clock(conformance: Target, api: ApiClient) -> Callable[[float], None]:
     """Move the target's clock forward (emulator test control only)."""
     if not conformance.control_url or not conformance.profile.supports("test_control"):
         pytest.skip("unsupported: the target has no test-control clock")
-    import httpx
 
     def advance(seconds: float) -> None:
-        response = httpx.post(f"{conformance.control_url}/clock", json={"advance_seconds": seconds})
-        response.raise_for_status()
+        _control(api, conformance, "clock", {"advance_seconds": seconds})
 
     return advance
 
 
 @pytest.fixture
-def tier(conformance: Target) -> Iterator[Callable[[str], None]]:
+def tier(conformance: Target, api: ApiClient) -> Iterator[Callable[[str], None]]:
     """Put the target on a retention tier (free or paid) for this test.
 
     With test control the emulator switches and is switched back after the
     test; otherwise only the profile's own tier can be had, and a test that
     needs the other one is skipped with the reason.
     """
-    import httpx
-
     switched: list[str] = []
 
     def use(name: str) -> None:
         if conformance.control_url and conformance.profile.supports("test_control"):
-            httpx.post(f"{conformance.control_url}/tier", json={"tier": name}).raise_for_status()
+            _control(api, conformance, "tier", {"tier": name})
             switched.append(name)
         elif conformance.profile.tier != name:
             pytest.skip(
@@ -558,9 +714,7 @@ def tier(conformance: Target) -> Iterator[Callable[[str], None]]:
 
     yield use
     if switched:
-        httpx.post(
-            f"{conformance.control_url}/tier", json={"tier": conformance.profile.tier}
-        ).raise_for_status()
+        _control(api, conformance, "tier", {"tier": conformance.profile.tier})
 
 
 # -- reporting ------------------------------------------------------------------

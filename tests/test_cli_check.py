@@ -223,3 +223,38 @@ def test_bare_payloads_become_exchanges() -> None:
     assert len(stream.response.chunks) == len(EVENTS) + 1
     assert stream.response.chunks[0].startswith(b"event: interaction.status_update\ndata: {")
     assert stream.request.json() == {"stream": True, **REQUEST}
+
+
+def test_check_reads_payload_recordings_and_exchange_files(tmp_path: Path) -> None:
+    """`.json`: the shared corpus's {_meta, payload} files and the proxy's {request, response}."""
+    import json as _json
+
+    from interactions_conformance._sources import read_source
+
+    payload = tmp_path / "p.json"
+    payload.write_text(
+        _json.dumps(
+            {"_meta": {"kind": "interaction"}, "payload": {"id": "v1_x", "status": "done?"}}
+        )
+    )
+    [exchange] = read_source(payload).exchanges
+    assert exchange.request.method == "GET"
+    recorded = tmp_path / "e.json"
+    recorded.write_text(
+        _json.dumps(
+            {
+                "request": {"method": "GET", "url": "http://h/v1beta/interactions/x"},
+                "response": {
+                    "status": 404,
+                    "body": {"error": {"code": "not_found", "message": "m"}},
+                },
+            }
+        )
+    )
+    assert read_source(recorded).exchanges[0].response.status == 404
+    request_only = tmp_path / "r.json"
+    request_only.write_text(_json.dumps({"_meta": {"kind": "request"}, "payload": {"model": "m"}}))
+    from interactions_conformance._sources import SourceError
+
+    with pytest.raises(SourceError, match="a request alone has no response to check"):
+        read_source(request_only)

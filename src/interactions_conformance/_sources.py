@@ -5,6 +5,10 @@
 ``*.har``                   HTTP Archive 1.2 (``log.entries``, as browsers and
                             proxies export it)
 ``*.jsonl``, ``*.ndjson``   one exchange per line (below)
+``*.json``                  one exchange (``{"request", "response"}``, as the
+                            proxy's ``--record`` writes it), or a payload
+                            recording ``{"_meta": {"kind": ...}, "payload": ...}``
+                            (kind ``interaction``, ``stream`` or ``error``)
 ==========================  ===================================================
 
 The JSON Lines format, one object per line (blank lines and lines starting
@@ -44,6 +48,7 @@ __all__ = [
     "from_interaction",
     "read_cassette",
     "read_har",
+    "read_json",
     "read_jsonl",
     "read_source",
     "source_files",
@@ -51,6 +56,7 @@ __all__ = [
 
 EXTENSIONS = {".yaml": "cassette", ".yml": "cassette", ".har": "har", ".jsonl": "jsonl"}
 EXTENSIONS[".ndjson"] = "jsonl"
+EXTENSIONS[".json"] = "json"
 _PLACEHOLDER = "https://recorded.invalid"
 
 
@@ -117,7 +123,9 @@ def read_source(path: Path) -> Sourced:
         raise SourceError(f"{path}: unknown kind of file (known extensions: {known})")
     if not path.is_file():
         raise SourceError(f"{path}: no such file")
-    reader = {"cassette": read_cassette, "har": read_har, "jsonl": read_jsonl}[kind]
+    reader = {"cassette": read_cassette, "har": read_har, "jsonl": read_jsonl, "json": read_json}[
+        kind
+    ]
     return reader(path)
 
 
@@ -235,6 +243,43 @@ def read_jsonl(path: Path) -> Sourced:
                 'expected {"request": {"method", "url", ...}, "response": {"status", ...}}'
             ) from exc
     return Sourced(path, "jsonl", exchanges)
+
+
+def read_json(path: Path) -> Sourced:
+    """One exchange, or a payload recording (``_meta.kind`` interaction, stream or error)."""
+    try:
+        data = json.loads(path.read_text("utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        raise SourceError(f"{path}: cannot read as JSON ({exc})") from exc
+    label = str(path)
+    if isinstance(data, Mapping) and "request" in data and "response" in data:
+        try:
+            return Sourced(path, "json", [_jsonl_exchange(data, label)], {})
+        except (KeyError, TypeError, ValueError) as exc:
+            raise SourceError(f"{path}: not an exchange ({type(exc).__name__}: {exc})") from exc
+    if isinstance(data, Mapping) and isinstance(data.get("_meta"), Mapping) and "payload" in data:
+        meta, payload = data["_meta"], data["payload"]
+        kind = meta.get("kind")
+        if kind == "interaction":
+            exchange = from_interaction(payload, label=label)
+        elif kind == "stream" and isinstance(payload, list):
+            exchange = from_events(payload, label=label)
+        elif kind == "error":
+            body = json.dumps(payload).encode()
+            exchange = Exchange(
+                Request("POST", f"{_PLACEHOLDER}/v1beta/interactions"),
+                Response(int(meta.get("status", 400)), {"content-type": "application/json"}, body),
+                label=label,
+            )
+        else:
+            raise SourceError(
+                f"{path}: a payload recording of kind {kind!r}; check reads interaction, "
+                "stream and error payloads (a request alone has no response to check)"
+            )
+        return Sourced(path, "payload", [exchange], dict(meta))
+    raise SourceError(
+        f"{path}: neither an exchange {{request, response}} nor a payload recording {{_meta, payload}}"
+    )
 
 
 # -- bare payloads -------------------------------------------------------------------

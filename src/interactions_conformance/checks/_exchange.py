@@ -90,9 +90,17 @@ def classify(exchange: Exchange) -> Operation:
 
 
 def _finish(result: CheckResult, exchange: Exchange, rev: Revision) -> CheckResult:
+    # A schema and a check may both see the same break (FC-CALL-SHAPE at /outputs/0/id):
+    # one report per rule and place, the first (the schema's, which names the keyword).
+    seen: set[tuple[str, str]] = set()
+    unique = []
+    for v in result.violations:
+        if (v.rule, v.where) not in seen:
+            seen.add((v.rule, v.where))
+            unique.append(v)
     result.violations = [
         v.with_context(reproduce=exchange.reproduce, statement=rev.statement(v.rule))
-        for v in result.violations
+        for v in unique
     ]
     return result
 

@@ -417,6 +417,7 @@ def test_an_unreachable_upstream_is_a_502_in_the_error_format(tmp_path: Path) ->
             response = httpx.get(f"{proxy.url}/v1beta/interactions/x")
             assert proxy.proxy.wait_idle()
     assert response.status_code == 502
+    assert response.json()["error"]["code"] == "upstream_unreachable"  # the documented body shape
     assert response.json()["error"]["message"].startswith("upstream unreachable: ConnectError")
     assert "upstream unreachable" in live.getvalue()
     (entry,) = _log(tmp_path / "proxy.jsonl")

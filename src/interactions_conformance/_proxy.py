@@ -392,11 +392,13 @@ class Proxy:
         )
         try:
             upstream = await self._client.send(request, stream=True)
-        except httpx.HTTPError as exc:
+        except Exception as exc:  # any failure to reach the upstream is a 502
+            # (httpx does not always map httpcore's errors: a raw httpcore.ConnectError was seen)
             flight.why_unchecked = f"upstream unreachable: {type(exc).__name__}: {exc}"
             self._emit_text(f"proxy: {flight.method} {flight.path}: {flight.why_unchecked}")
+            # The documented error body (ERR-BODY: a snake_case code), the proxy's own code.
             message = json.dumps(
-                {"error": {"code": 502, "message": flight.why_unchecked, "status": "UNAVAILABLE"}}
+                {"error": {"code": "upstream_unreachable", "message": flight.why_unchecked}}
             ).encode("utf-8")
             await send(
                 {

@@ -88,7 +88,15 @@ def main(argv: Sequence[str] | None = None) -> int:
             sub_args = parser.parse_args(rest)
     except SystemExit as exc:  # argparse exits 2 on usage errors, 0 on --help
         return int(exc.code or 0)
-    return int(module.run(sub_args))
+    try:
+        return int(module.run(sub_args))
+    except BrokenPipeError:
+        # The reader went away (`... | head`): not an error. Point stdout at devnull so that
+        # the interpreter's final flush does not raise again (the Python docs' recipe).
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
 
 
 if __name__ == "__main__":  # pragma: no cover

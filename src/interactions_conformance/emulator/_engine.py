@@ -677,17 +677,19 @@ def generate(prompt: Prompt, *, faults: frozenset[str] = frozenset()) -> Generat
                 tool_blocks += _builtin_blocks(
                     tool, text, seed, call_id_fault="tool-result-call-id-mismatch" in faults
                 )
-        if results:
+        # response_format first: the final text is JSON valid against it, after a function
+        # result too (G13, SO-VALID-JSON).
+        if prompt.response_format is not None:
+            instance = schema_instance(prompt.response_format, text)
+            answer = _json_text(instance)
+            if "structured-invalid-json" in faults:
+                answer = answer[: max(1, len(answer) // 2)] + " (truncated"
+        elif results:
             parts = [
                 f"{r.get('name') or 'the function'} returned {_result_text(r.get('result'))}"
                 for r in results
             ]
             answer = "Based on the results: " + "; ".join(parts) + "."
-        elif prompt.response_format is not None:
-            instance = schema_instance(prompt.response_format, text)
-            answer = _json_text(instance)
-            if "structured-invalid-json" in faults:
-                answer = answer[: max(1, len(answer) // 2)] + " (truncated"
         else:
             answer = answer_text(prompt)
             if prompt.agent:

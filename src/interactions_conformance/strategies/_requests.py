@@ -413,7 +413,8 @@ def request_strategy(draw: st.DrawFn, opts: Options) -> dict[str, Any]:
     if opts.has("structured_output") and draw(st.integers(0, 3)) == 0:
         body["response_format"] = draw(st.sampled_from(RESPONSE_FORMATS))
         # A structured answer cut by max_output_tokens is no JSON (SO-VALID-JSON): give it room.
-        body["generation_config"]["max_output_tokens"] = opts.max_output_tokens
+        # At least 256: a small cap (16 in the suites) still cuts a JSON answer short.
+        body["generation_config"]["max_output_tokens"] = max(opts.max_output_tokens, 256)
         if draw(st.booleans()):
             body["response_mime_type"] = "application/json"  # SO-WITH-MIME; absent: SO-WITHOUT-MIME
     if draw(st.integers(0, 5)) == 0:

@@ -8,9 +8,20 @@ behaviour across requests, probe answers, expected errors.
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import pytest
+from hypothesis import settings
+from hypothesis.errors import InvalidArgument
+
+# A conformance run is reproducible: the generated suite draws the same examples every run
+# (derandomized), unless HYPOTHESIS_PROFILE names another registered profile (deep, live).
+settings.register_profile("conformance", max_examples=25, deadline=None, derandomize=True)
+try:
+    settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE") or "conformance")
+except InvalidArgument:
+    settings.load_profile("conformance")
 
 
 @pytest.fixture

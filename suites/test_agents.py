@@ -8,7 +8,13 @@ import pytest
 
 from interactions_conformance import _probes as probes
 from interactions_conformance._assertions import expect_error, expect_ok, require
-from interactions_conformance._suite import final_text, interaction_id, outputs_of, wait_until_done
+from interactions_conformance._suite import (
+    final_text,
+    interaction_id,
+    outputs_of,
+    wait_until_done,
+    where_output,
+)
 
 pytestmark = pytest.mark.agents
 
@@ -50,8 +56,8 @@ def test_deep_research_runs_in_the_background(api: Any, conformance: Any) -> Non
         not outputs_of(started),
         "a running interaction already has outputs",
         expected="no outputs",
-        actual=started.get("outputs"),
-        where="/outputs",
+        actual=outputs_of(started),
+        where=where_output(started),
         exchange=exchange,
     )
     done = wait_until_done(api, ident)
@@ -69,7 +75,7 @@ def test_deep_research_runs_in_the_background(api: Any, conformance: Any) -> Non
         "the completed agent has no final report text",
         expected="outputs[-1] of type text",
         actual=outputs_of(done)[-1:],
-        where="/outputs/-1",
+        where=where_output(done, -1),
     )
 
 

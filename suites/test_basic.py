@@ -10,7 +10,13 @@ import pytest
 
 from interactions_conformance import _probes as probes
 from interactions_conformance._assertions import expect_error, expect_ok, require
-from interactions_conformance._suite import final_text, interaction_id, outputs_of
+from interactions_conformance._suite import (
+    final_text,
+    interaction_id,
+    output_blocks,
+    outputs_of,
+    where_output,
+)
 
 pytestmark = pytest.mark.basic
 
@@ -47,7 +53,7 @@ def test_string_input_completes_with_final_text(
         "the last output is not the text answer",
         expected=f"outputs[-1] of type text containing {probes.ARITHMETIC_ANSWER}",
         actual=outputs_of(body)[-1:] or "<no outputs>",
-        where="/outputs/-1",
+        where=where_output(body, -1),
         exchange=exchange,
     )
 
@@ -248,8 +254,8 @@ def test_json_response_with_usage_and_generated_outputs(
         exchange=exchange,
     )
     echoed = [
-        i
-        for i, o in enumerate(outputs_of(body))
+        where
+        for where, o in output_blocks(body)
         if o.get("type") == "text" and o.get("text") == prompt
     ]
     require(
@@ -257,8 +263,8 @@ def test_json_response_with_usage_and_generated_outputs(
         not echoed,
         "the outputs echo the request input",
         expected="only generated content in outputs",
-        actual=f"the input text at /outputs/{echoed[:1]}",
-        where="/outputs",
+        actual=f"the input text at {echoed[0] if echoed else ''}",
+        where=where_output(body),
         exchange=exchange,
     )
 

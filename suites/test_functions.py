@@ -8,7 +8,7 @@ import pytest
 
 from interactions_conformance import _probes as probes
 from interactions_conformance._assertions import expect_error, expect_ok, require
-from interactions_conformance._suite import final_text, interaction_id, outputs_of
+from interactions_conformance._suite import final_text, interaction_id, outputs_of, where_output
 
 pytestmark = pytest.mark.functions
 
@@ -37,7 +37,7 @@ def _ask_weather(
         "the model did not call the declared function",
         expected="a function_call output for get_weather",
         actual=outputs_of(body),
-        where="/outputs",
+        where=where_output(body),
         exchange=exchange,
     )
     return exchange, body, calls[0]
@@ -116,7 +116,7 @@ def test_function_result_with_previous_interaction(
         "the answer does not use the function's result",
         expected="a text mentioning 21 or sunny",
         actual=final_text(body),
-        where="/outputs/-1/text",
+        where=where_output(body, -1) + "/text",
         exchange=exchange,
     )
 

@@ -10,7 +10,7 @@ import pytest
 
 from interactions_conformance import _probes as probes
 from interactions_conformance._assertions import expect_error, expect_ok, require
-from interactions_conformance._suite import outputs_of
+from interactions_conformance._suite import outputs_of, where_output
 
 pytestmark = pytest.mark.generation
 
@@ -35,7 +35,7 @@ def test_image_output(api: Any, conformance: Any) -> None:
         "no image output",
         expected="an output of type image",
         actual=[o.get("type") for o in outputs_of(body)],
-        where="/outputs",
+        where=where_output(body),
         exchange=exchange,
     )
     image = images[0]

@@ -10,12 +10,15 @@ import pytest
 
 from interactions_conformance import _probes as probes
 from interactions_conformance._assertions import expect_error, expect_ok, require
-from interactions_conformance._suite import final_text, texts
+from interactions_conformance._suite import final_text, texts, where_output
 
 pytestmark = pytest.mark.structured
 
 
-def _require_valid_json(rule: str, text: str, schema: dict[str, Any], exchange: Any) -> None:
+def _require_valid_json(
+    rule: str, text: str, schema: dict[str, Any], exchange: Any, body: Any
+) -> None:
+    where = where_output(body, -1) + "/text"
     try:
         value = json.loads(text)
     except ValueError as exc:
@@ -25,7 +28,7 @@ def _require_valid_json(rule: str, text: str, schema: dict[str, Any], exchange: 
             "the final text is not JSON",
             expected="JSON valid against response_format",
             actual=f"{text[:120]!r} ({exc})",
-            where="/outputs/-1/text",
+            where=where,
             exchange=exchange,
         )
         return
@@ -38,7 +41,7 @@ def _require_valid_json(rule: str, text: str, schema: dict[str, Any], exchange: 
         "the JSON does not validate against response_format",
         expected=f"an instance of {json.dumps(schema)}",
         actual=f"{value!r}: {errors[0].message if errors else ''}",
-        where="/outputs/-1/text",
+        where=where,
         exchange=exchange,
     )
 
@@ -50,7 +53,7 @@ def test_response_format_alone(api: Any, model: str) -> None:
         {"model": model, "input": probes.PERSON_PROMPT, "response_format": probes.PERSON_SCHEMA}
     )
     body = expect_ok("SO-WITHOUT-MIME", exchange, what="response_format without response_mime_type")
-    _require_valid_json("SO-VALID-JSON", final_text(body), probes.PERSON_SCHEMA, exchange)
+    _require_valid_json("SO-VALID-JSON", final_text(body), probes.PERSON_SCHEMA, exchange, body)
 
 
 @pytest.mark.rule("SO-WITH-MIME", "SO-VALID-JSON")
@@ -65,7 +68,7 @@ def test_response_format_with_mime_type(api: Any, model: str) -> None:
         }
     )
     body = expect_ok("SO-WITH-MIME", exchange)
-    _require_valid_json("SO-VALID-JSON", final_text(body), probes.PERSON_SCHEMA, exchange)
+    _require_valid_json("SO-VALID-JSON", final_text(body), probes.PERSON_SCHEMA, exchange, body)
 
 
 @pytest.mark.rule("SO-WITH-TOOLS")
@@ -87,7 +90,7 @@ def test_response_format_with_builtin_tools(api: Any, model: str, tool: str) -> 
     )
     body = expect_ok("SO-WITH-TOOLS", exchange)
     # The guide finds the text among tool outputs by type (G11 G14).
-    _require_valid_json("SO-WITH-TOOLS", final_text(body) or texts(body), schema, exchange)
+    _require_valid_json("SO-WITH-TOOLS", final_text(body) or texts(body), schema, exchange, body)
 
 
 @pytest.mark.rule("SO-SCHEMA-TYPE")

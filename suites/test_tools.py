@@ -8,7 +8,7 @@ import pytest
 
 from interactions_conformance import _probes as probes
 from interactions_conformance._assertions import expect_error, expect_ok, require
-from interactions_conformance._suite import outputs_of, texts
+from interactions_conformance._suite import output_blocks, outputs_of, texts, where_output
 
 pytestmark = pytest.mark.tools
 
@@ -31,7 +31,7 @@ def _tool_run(
         f"the outputs lack the {call} / {result} contents",
         expected=f"outputs containing {call} and {result}",
         actual=kinds,
-        where="/outputs",
+        where=where_output(body),
         exchange=exchange,
     )
     require(
@@ -40,11 +40,11 @@ def _tool_run(
         "the outputs have no text",
         expected="a text output (G11)",
         actual=kinds,
-        where="/outputs",
+        where=where_output(body),
         exchange=exchange,
     )
     calls = {o.get("id") for o in outputs_of(body) if o.get("type") == call}
-    for i, output in enumerate(outputs_of(body)):
+    for where, output in output_blocks(body):
         if output.get("type") == result:
             require(
                 "TOOL-RESULT-MATCHES-CALL",
@@ -52,7 +52,7 @@ def _tool_run(
                 "a tool result matches no call",
                 expected=f"call_id one of {sorted(str(c) for c in calls)}",
                 actual=output.get("call_id"),
-                where=f"/outputs/{i}/call_id",
+                where=f"{where}/call_id",
                 exchange=exchange,
             )
     return body

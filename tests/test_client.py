@@ -142,3 +142,33 @@ def test_observers_see_every_exchange_and_curl_has_no_secret() -> None:
         "curl -sS -X POST 'http://target.test/v1beta/interactions?key=$GEMINI_API_KEY'"
     )
     assert "my key is $GEMINI_API_KEY" in line
+
+
+def test_the_revision_header_is_sent_only_when_the_revision_has_one() -> None:
+    seen: list[str | None] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request.headers.get("api-revision"))
+        return httpx.Response(200, json={})
+
+    legacy, _ = _client(handler)
+    legacy.get("abc")
+    steps, _ = _client(handler, revision="2026-05", api_revision="2026-05-20")
+    steps.get("abc")
+    steps.with_key("other").delete("abc")  # a second key speaks the same revision
+    assert seen == [None, "2026-05-20", "2026-05-20"]
+
+
+def test_request_sends_a_body_exactly_as_written() -> None:
+    # create() spells a canonical body in the client's revision; request() never rewrites,
+    # so a legacy body can be sent on purpose (LEGACY-REJECTED).
+    bodies: list[object] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        bodies.append(json.loads(request.content))
+        return httpx.Response(400, json={"error": {"code": "invalid_request", "message": "x"}})
+
+    client, _ = _client(handler, revision="2026-05", api_revision="2026-05-20")
+    legacy = {"model": "m", "input": "hi", "response_mime_type": "application/json"}
+    client.request("POST", "interactions", json_body=legacy)
+    assert bodies == [legacy]

@@ -60,9 +60,28 @@ def test_unknown_rule_id_is_a_usage_error(pytester: pytest.Pytester) -> None:
     )
     result = pytester.runpytest()
     assert result.ret == pytest.ExitCode.USAGE_ERROR
-    result.stderr.fnmatch_lines(
-        ["*cites rules that revision 2025-12 does not define: NO-SUCH-RULE*"]
+    result.stderr.fnmatch_lines(["*cites rules that no revision defines: NO-SUCH-RULE*"])
+
+
+def test_a_rule_of_another_revision_is_skipped_with_the_reason(pytester: pytest.Pytester) -> None:
+    # LEGACY-REJECTED is a 2026-05 rule; BASIC-INPUT-TURNS exists only in 2025-12.
+    pytester.makepyfile(
+        """
+        import pytest
+        @pytest.mark.rule("LEGACY-REJECTED")
+        def test_steps_only():
+            pass
+        @pytest.mark.rule("BASIC-INPUT-TURNS")
+        def test_turns_only():
+            pass
+        """
     )
+    result = pytester.runpytest("-rs", "--revision", "2025-12")
+    result.assert_outcomes(passed=1, skipped=1)
+    result.stdout.fnmatch_lines(["*not in revision 2025-12: LEGACY-REJECTED*"])
+    result = pytester.runpytest("-rs", "--revision", "2026-05")
+    result.assert_outcomes(passed=1, skipped=1)
+    result.stdout.fnmatch_lines(["*not in revision 2026-05: BASIC-INPUT-TURNS*"])
 
 
 def test_unsupported_feature_is_skipped_with_the_profiles_reason(pytester: pytest.Pytester) -> None:

@@ -48,3 +48,17 @@ def test_unsupported_reason_defaults_to_the_feature_meaning() -> None:
         "agents"
     )
     assert "remote MCP" in profile.why_unsupported("mcp")
+
+
+def test_live_profiles_speak_the_revision_the_live_api_serves() -> None:
+    # The live API answers only the steps schema since 2026-06-08 (API-SURFACE section 8).
+    assert builtin_profile("live-free").revision == "2026-05"
+    assert builtin_profile("live-paid").revision == "2026-05"
+    assert builtin_profile("emulator").revision is None  # the default: the guide's 2025-12
+
+
+def test_a_profile_revision_must_be_a_string(tmp_path: Path) -> None:
+    path = tmp_path / "p.toml"
+    path.write_text('name = "p"\nrevision = 2026\n')
+    with pytest.raises(ProfileError, match="revision must be a string"):
+        load_profile(path)

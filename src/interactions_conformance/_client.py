@@ -66,8 +66,14 @@ class ApiClient:
         token_budget: int | None = None,
         transport: httpx.BaseTransport | None = None,
         sleep: Callable[[float], None] = time.sleep,
+        revision: str = "2025-12",
+        api_revision: str | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
+        # Bodies given to create() are in the canonical (2025-12) shape and are spelled in
+        # this revision on the wire; api_revision is the Api-Revision header that asks for it.
+        self.revision = revision
+        self.api_revision = api_revision
         self.api_key = api_key
         self.api_version = api_version
         self.extra_headers = dict(extra_headers or {})
@@ -102,6 +108,8 @@ class ApiClient:
             token_budget=self.token_budget,
             transport=self._transport,
             sleep=self._sleep,
+            revision=self.revision,
+            api_revision=self.api_revision,
         )
         other.observers = self.observers
         return other
@@ -115,9 +123,20 @@ class ApiClient:
         return f"{self.base_url}/{self.api_version}/{path}"
 
     def create(self, body: Mapping[str, Any], **kwargs: Any) -> Exchange:
-        """POST /interactions; streams when ``body["stream"]`` is true."""
+        """POST /interactions; streams when ``body["stream"]`` is true.
+
+        ``body`` is written in the canonical shape (turns, ``outputs`` blocks as history,
+        ``response_format`` + ``response_mime_type``) and sent in the client's revision
+        (``_wire.request_to_wire``, which leaves a body already in that shape alone). To send
+        a body exactly as written, e.g. a legacy body on purpose, use ``request()``.
+        """
+        wire: Any = body
+        if self.revision != "2025-12":  # TODO(lead): top-level import once _wire lands
+            from ._wire import request_to_wire
+
+            wire = request_to_wire(body, self.revision)
         return self.request(
-            "POST", "interactions", json_body=body, stream=bool(body.get("stream")), **kwargs
+            "POST", "interactions", json_body=wire, stream=bool(body.get("stream")), **kwargs
         )
 
     def get(
@@ -167,7 +186,10 @@ class ApiClient:
                 f"not sending {method} {path}"
             )
         key = self.api_key if api_key is _USE_DEFAULT else api_key
-        all_headers = {"content-type": "application/json", **self.extra_headers, **(headers or {})}
+        all_headers = {"content-type": "application/json", **self.extra_headers}
+        if self.api_revision is not None:
+            all_headers["api-revision"] = self.api_revision
+        all_headers.update(headers or {})
         query = dict(params or {})
         if key is not None:
             if key_in == "query":

@@ -1,17 +1,38 @@
-"""Helpers the conformance suites share: reading an Interaction the way the guide does."""
+"""Helpers the conformance suites share: reading an Interaction the way the guide does.
+
+They read either revision: ``outputs_of`` gives the output blocks of a 2025-12 ``outputs``
+list or of 2026-05 ``steps`` alike (``_wire.output_blocks``), so a scenario is written once.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
 from ._assertions import require
+from ._wire import output_blocks, outputs_of
 
-__all__ = ["final_text", "interaction_id", "outputs_of", "texts"]
+__all__ = [
+    "final_text",
+    "interaction_id",
+    "output_blocks",
+    "output_pointers",
+    "outputs_of",
+    "texts",
+    "where_output",
+]
 
 
-def outputs_of(body: Any) -> list[dict[str, Any]]:
-    outputs = body.get("outputs") if isinstance(body, dict) else None
-    return [o for o in outputs if isinstance(o, dict)] if isinstance(outputs, list) else []
+def output_pointers(body: Any) -> list[str]:
+    """Where each output block is in the body as sent (``/outputs/2``, ``/steps/1/content/0``)."""
+    return [pointer for pointer, _ in output_blocks(body)]
+
+
+def where_output(body: Any, index: int | None = None) -> str:
+    """The pointer of output ``index`` (``None``: the whole list) in either revision's body."""
+    pointers = output_pointers(body)
+    if index is not None and pointers and -len(pointers) <= index < len(pointers):
+        return pointers[index]
+    return "/steps" if isinstance(body, dict) and "steps" in body else "/outputs"
 
 
 def final_text(body: Any) -> str:
@@ -43,7 +64,10 @@ def interaction_id(rule: str, body: Any, exchange: Any = None) -> str:
     return str(value)
 
 
-TERMINAL = frozenset({"completed", "failed", "cancelled", "requires_action"})
+# Terminal in either revision (2026-05 adds incomplete and budget_exceeded; queued is not).
+TERMINAL = frozenset(
+    {"completed", "failed", "cancelled", "requires_action", "incomplete", "budget_exceeded"}
+)
 
 
 def wait_until_done(

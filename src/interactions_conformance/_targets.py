@@ -57,6 +57,8 @@ class Profile:
     deviations: dict[str, str] = dataclasses.field(default_factory=dict)
     models: dict[str, str] = dataclasses.field(default_factory=dict)
     max_output_tokens: int = 64
+    # The spec revision the target speaks when --revision is not given; None = the default.
+    revision: str | None = None
     path: str = ""
 
     def supports(self, feature: str) -> bool:
@@ -82,6 +84,7 @@ class Profile:
             "deviations",
             "models",
             "limits",
+            "revision",
         }
         unknown = set(data) - allowed
         if unknown:
@@ -99,6 +102,9 @@ class Profile:
         tier = data.get("tier", "free")
         if tier not in ("free", "paid"):
             raise ProfileError(f"{path or 'profile'}: tier must be 'free' or 'paid', not {tier!r}")
+        revision = data.get("revision")
+        if revision is not None and not isinstance(revision, str):
+            raise ProfileError(f"{path or 'profile'}: revision must be a string like \"2026-05\"")
         return cls(
             name=str(data.get("name", Path(path).stem or "custom")),
             description=str(data.get("description", "")),
@@ -108,6 +114,7 @@ class Profile:
             deviations={str(k): str(v) for k, v in data.get("deviations", {}).items()},
             models={str(k): str(v) for k, v in data.get("models", {}).items()},
             max_output_tokens=int(data.get("limits", {}).get("max_output_tokens", 64)),
+            revision=revision,
             path=path,
         )
 

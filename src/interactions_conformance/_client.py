@@ -16,6 +16,7 @@ from typing import Any
 import httpx
 
 from ._traffic import Exchange, Request, Response
+from ._wire import request_to_wire
 
 __all__ = ["ApiClient", "TokenBudgetExceeded", "tokens_used"]
 
@@ -130,11 +131,7 @@ class ApiClient:
         (``_wire.request_to_wire``, which leaves a body already in that shape alone). To send
         a body exactly as written, e.g. a legacy body on purpose, use ``request()``.
         """
-        wire: Any = body
-        if self.revision != "2025-12":  # TODO(lead): top-level import once _wire lands
-            from ._wire import request_to_wire
-
-            wire = request_to_wire(body, self.revision)
+        wire = request_to_wire(dict(body), self.revision)
         return self.request(
             "POST", "interactions", json_body=wire, stream=bool(body.get("stream")), **kwargs
         )

@@ -8,7 +8,8 @@ free loopback port in a background thread::
     with running_emulator(faults=("stream-no-start",)) as base_url:
         httpx.post(f"{base_url}/v1beta/interactions", ...)
 
-From the shell: ``interactions-conformance serve [--port 0] [--fault NAME]``.
+From the shell: ``interactions-conformance serve [--port 0] [--fault NAME] [--revision R]``.
+Each request may pick its revision with the ``Api-Revision`` header (2026-05-20: steps).
 The default API keys are ``emulator-key`` and ``emulator-key-2``.
 """
 
@@ -52,7 +53,8 @@ def running_emulator(
     """Serve an emulator in a thread; yield its base URL (``http://127.0.0.1:PORT``).
 
     ``fields`` override ``config`` field by field (``faults=...``,
-    ``api_keys=...``, ``tier=...``, ``test_control=...``, ``db_path=...``);
+    ``api_keys=...``, ``tier=...``, ``test_control=...``, ``db_path=...``,
+    ``revision=...``);
     ``faults`` and ``api_keys`` may be any iterable of strings.
     """
     import uvicorn  # the server only when one is started

@@ -14,6 +14,14 @@ Routes (API-SURFACE 1; G17 for files):
 Every error is ``{"error": {"code": "<snake_case>", "message": "..."}}`` with
 the ERRDOC status of its code; an unexpected exception is logged and answered
 500 ``api_error`` as a last resort (the tests assert it never happens).
+
+Revisions (REV-HEADER): each interactions request is answered in the revision its
+``Api-Revision`` header selects (``_wire.revision_for_header``; no header: the
+config's ``revision``). The engine, the store and the event log think in the
+canonical 2025-12 shape; ``_wire`` translates a 2026-05 body in (after it is
+validated against that revision's ``create-request``) and every resource and
+event out. Faults are applied to the canonical shape first, so a fault breaks
+the wire form of either revision.
 """
 
 from __future__ import annotations
@@ -36,6 +44,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
+from .. import _wire
 from .._spec import Revision, load_revision
 from . import _engine, _files, _stream
 from ._clock import Clock, iso
@@ -47,6 +56,7 @@ __all__ = ["DEFAULT_API_KEYS", "RETENTION_SECONDS", "ApiError", "EmulatorConfig"
 log = logging.getLogger("interactions_conformance.emulator")
 
 DEFAULT_API_KEYS = ("emulator-key", "emulator-key-2")
+REVISIONS = (_wire.CANONICAL_REVISION, *sorted(_wire.STEP_REVISIONS))  # the revisions served
 RETENTION_SECONDS = {"free": 86400.0, "paid": 55 * 86400.0}  # G21: 1 day free, 55 days paid
 EARLY_RETENTION_SECONDS = 3600.0  # fault retention-early-expiry
 ENGINE_FAULTS = (
@@ -86,10 +96,15 @@ class EmulatorConfig:
     agent_seconds: float = 1.5  # how long a deep research job runs
     background_seconds: float = 0.4  # how long a background model job runs
     event_delay: float = 0.0  # pause between streamed events
+    revision: str = _wire.CANONICAL_REVISION  # answered when a request has no Api-Revision
 
     def __post_init__(self) -> None:
         if self.tier not in RETENTION_SECONDS:
             raise ValueError(f"tier must be 'free' or 'paid', got {self.tier!r}")
+        if self.revision not in REVISIONS:
+            raise ValueError(
+                f"revision must be one of {', '.join(REVISIONS)}, got {self.revision!r}"
+            )
         if not self.api_keys or not all(isinstance(k, str) and k for k in self.api_keys):
             raise ValueError(f"api_keys must be non-empty strings, got {self.api_keys!r}")
         Faults(self.faults)  # raises UnknownFaultError listing the known names
@@ -129,7 +144,8 @@ class Emulator:
         self.clock = clock or Clock()
         self.store = Store(config.db_path)
         self.faults = Faults(config.faults)
-        self.revision: Revision = load_revision("2025-12")
+        self.revisions: dict[str, Revision] = {name: load_revision(name) for name in REVISIONS}
+        self.revision: Revision = self.revisions[config.revision]  # the default one
         self.tasks: dict[str, asyncio.Task[None]] = {}
         self.engine_faults = frozenset(n for n in ENGINE_FAULTS if self.faults.on(n))
         self.tier = config.tier  # test control may switch it (POST /__emulator/tier)
@@ -185,8 +201,33 @@ class Emulator:
             return None
         return record
 
-    def render(self, resource: dict[str, Any]) -> dict[str, Any]:
-        """The wire form of a resource, with the representation faults applied."""
+    def wire_revision(self, request: Request) -> str:
+        """The revision a request is answered in (REV-HEADER): its Api-Revision header's."""
+        try:
+            return _wire.revision_for_header(
+                request.headers.get(_wire.REVISION_HEADER), self.config.revision
+            )
+        except ValueError as exc:
+            raise ApiError("invalid_request", str(exc)) from None
+
+    def render(
+        self,
+        resource: dict[str, Any],
+        revision: str = _wire.CANONICAL_REVISION,
+        *,
+        input_steps: list[Any] | None = None,
+    ) -> dict[str, Any]:
+        """The wire form of a resource in ``revision``, with the representation faults applied
+        (to the canonical shape, before translation). ``input_steps``: a GET's user_input steps."""
+        out = self.faulted(resource)
+        if revision == _wire.CANONICAL_REVISION:
+            out.pop("service_tier", None)  # a 2026-05 field (SERVICE-TIER), kept in the store
+            return out
+        wire: dict[str, Any] = _wire.interaction_to_wire(out, revision, input_steps=input_steps)
+        return wire
+
+    def faulted(self, resource: dict[str, Any]) -> dict[str, Any]:
+        """A copy of a canonical resource with the representation faults applied."""
         out: dict[str, Any] = json.loads(json.dumps(resource))
         if self.faults.on("status-bad-enum") and out.get("status") == "completed":
             out["status"] = "done"
@@ -210,12 +251,36 @@ class Emulator:
             out["object"] = "response"
         return out
 
-    def render_events(self, events: list[dict[str, Any]], *, first: bool) -> list[dict[str, Any]]:
-        out = _stream.apply_stream_faults(events, self.faults, first=first)
+    def render_events(
+        self,
+        events: list[dict[str, Any]],
+        *,
+        first: bool,
+        revision: str = _wire.CANONICAL_REVISION,
+    ) -> list[dict[str, Any]]:
+        """Log events as sent in ``revision``: faults on the canonical events, then translated
+        one for one (event ids are the same in every revision)."""
+        faults = self.faults
+        steps = revision != _wire.CANONICAL_REVISION
+        if steps and faults.on("stream-delta-wrong-type"):
+            # an image delta is fine in a model_output step: the steps form gets its own below
+            faults = Faults(faults.names - {"stream-delta-wrong-type"})
+        out = _stream.apply_stream_faults(events, faults, first=first)
         for event in out:
             if event.get("event_type") == "interaction.complete":
-                event["interaction"] = self.render(event["interaction"])
-        return out
+                event["interaction"] = self.faulted(event["interaction"])
+                if not steps:
+                    event["interaction"].pop("service_tier", None)
+        if not steps:
+            return out
+        wire: list[dict[str, Any]] = _wire.events_to_wire(out, revision)
+        if self.faults.on("stream-delta-wrong-type"):
+            for event in wire:
+                delta = event.get("delta")
+                if isinstance(delta, dict) and delta.get("type") == "text":
+                    event["delta"] = {"type": "arguments_delta", "arguments": "{}"}
+                    break
+        return wire
 
     def stamp(self, interaction_id: str | None, events: list[dict[str, Any]], start: int) -> None:
         for i, event in enumerate(events):
@@ -225,15 +290,20 @@ class Emulator:
 
     # -- request checks -----------------------------------------------------------
 
-    def check_schema(self, body: dict[str, Any]) -> None:
-        strict = not self.faults.on("unknown-field-accepted")
-        result = self.revision.validate(body, "create-request", strict=strict)
+    def check_schema(self, body: dict[str, Any], revision: str) -> None:
+        result = self.revisions[revision].validate(body, "create-request", strict=True)
         skip = set()
         if self.faults.on("temperature-unchecked"):
             skip.add("GEN-TEMPERATURE-RANGE")
         if self.faults.on("base64-unchecked"):
             skip.add("MM-BASE64")
         violations = [v for v in result.violations if v.rule not in skip]
+        if self.faults.on("unknown-field-accepted"):  # unknown names only: closed enums stay closed
+            violations = [
+                v
+                for v in violations
+                if not v.schema_path.endswith(("/additionalProperties", "/unevaluatedProperties"))
+            ]
         if not violations:
             return
         violations.sort(key=lambda v: (v.rule == "SCHEMA-STRICT", -v.where.count("/")))
@@ -244,11 +314,28 @@ class Emulator:
                 "invalid_request",
                 f"Invalid JSON payload received. Unknown name \"{field.rsplit('.', 1)[-1]}\" at '{field}': Cannot find field.",
             )
+        if (
+            first.rule == "MM-DATA-OR-URI"
+        ):  # name what is missing, not only where (ERR-MESSAGE-FIELD)
+            raise ApiError(
+                "invalid_request",
+                f"Invalid value at '{field}': a media content needs 'data' or 'uri' and has neither.",
+            )
         where = f" at '{field}'" if field else ""
         raise ApiError("invalid_request", f"Invalid value{where}: {first.message}")
 
-    def prepare(self, body: dict[str, Any], key: str) -> dict[str, Any]:
-        """Check a create body beyond its schema; return what the engine and store need."""
+    def prepare(
+        self, body: dict[str, Any], key: str, revision: str = _wire.CANONICAL_REVISION
+    ) -> dict[str, Any]:
+        """Check a create body beyond its schema; return what the engine and store need.
+
+        A body of a steps revision is checked against that revision's schema, then
+        translated to the canonical shape (``_wire.request_from_wire``) for the rest.
+        """
+        steps = revision != _wire.CANONICAL_REVISION
+        if steps and _wire.legacy_request_fields(body):
+            # REQ-NO-LEGACY-FIELDS, LEGACY-REJECTED: the recorded answer to a legacy body
+            raise ApiError("invalid_request", _wire.LEGACY_SCHEMA_MESSAGE)
         if "model" in body and "agent" in body:
             raise ApiError(
                 "invalid_request",
@@ -258,7 +345,12 @@ class Emulator:
             raise ApiError("invalid_request", "One of 'model' and 'agent' is required.")
         if "input" not in body:
             raise ApiError("invalid_request", "'input' is required.")
-        self.check_schema(body)
+        self.check_schema(body, revision)
+        tier = body.get("service_tier") if steps else None
+        if steps:
+            body = _wire.request_from_wire(body, revision)
+            if _wire.is_wire_response_format(body.get("response_format")):
+                body.pop("response_format")  # audio or video: no structured output to make
         agent = "agent" in body
         name = str(body["agent"] if agent else body["model"])
         if agent and name not in _engine.AGENTS:
@@ -305,6 +397,7 @@ class Emulator:
             "response_modalities": list(body.get("response_modalities") or []),
             "generation_config": dict(body.get("generation_config") or {}),
             "system_instruction": system if isinstance(system, str) else "",
+            "service_tier": tier if isinstance(tier, str) else "standard",  # SERVICE-TIER
         }
 
     def check_tools(self, tools: list[dict[str, Any]], *, agent: bool) -> None:
@@ -501,6 +594,7 @@ class Emulator:
         resource["status"] = "in_progress"
         resource["role"] = "agent" if prepared["agent"] else "model"
         resource["created"] = resource["updated"] = iso(now)
+        resource["service_tier"] = prepared.get("service_tier", "standard")
         resource["object"] = "interaction"
         resource["agent" if prepared["agent"] else "model"] = prepared["name"]
         return resource
@@ -567,14 +661,19 @@ class Emulator:
         media = "text/plain" if self.faults.on("sse-wrong-content-type") else "text/event-stream"
         return StreamingResponse(body, media_type=media, headers={"cache-control": "no-cache"})
 
-    async def send_list(self, events: list[dict[str, Any]]) -> AsyncIterator[bytes]:
-        for event in self.render_events(events, first=True):
+    async def send_list(self, events: list[dict[str, Any]], revision: str) -> AsyncIterator[bytes]:
+        for event in self.render_events(events, first=True, revision=revision):
             yield _stream.frame([event], self.faults, done=False)
             await asyncio.sleep(self.config.event_delay)
         yield _stream.frame([], self.faults, done=True)
 
     async def tail(
-        self, interaction_id: str, start: int, *, resume: bool = False
+        self,
+        interaction_id: str,
+        start: int,
+        *,
+        resume: bool = False,
+        revision: str = _wire.CANONICAL_REVISION,
     ) -> AsyncIterator[bytes]:
         """The log of one interaction from ``start``, following it until its terminal event."""
         position, first = start, True
@@ -583,7 +682,9 @@ class Emulator:
                 events = self.store.events(interaction_id, position)
                 if events:
                     position += len(events)
-                    chunk = self.render_events(events, first=first and start == 0)
+                    chunk = self.render_events(
+                        events, first=first and start == 0, revision=revision
+                    )
                     if resume and first and chunk and self.faults.on("resume-duplicates"):
                         chunk.insert(0, json.loads(json.dumps(chunk[0])))
                     for event in chunk:
@@ -624,6 +725,7 @@ class Emulator:
 
     async def create(self, request: Request) -> Response:
         key = self.auth(request)
+        revision = self.wire_revision(request)
         raw = await request.body()
         try:
             body = json.loads(raw)
@@ -640,7 +742,7 @@ class Emulator:
             raise ApiError(
                 "invalid_request", "Invalid JSON payload received: the body must be a JSON object."
             )
-        prepared = self.prepare(body, key)
+        prepared = self.prepare(body, key, revision)
         stream = prepared["stream"] or request.query_params.get("alt") == "sse"
         now = self.clock.now()
         if prepared["background"]:
@@ -664,8 +766,8 @@ class Emulator:
                 done = self.store.get(interaction_id, None)
                 resource = done.resource if done else resource
             if stream:
-                return self.sse(self.tail(interaction_id, 0))
-            return JSONResponse(self.render(resource))
+                return self.sse(self.tail(interaction_id, 0, revision=revision))
+            return JSONResponse(self.render(resource, revision))
         stored = prepared["store"] or self.faults.on("store-false-retrievable")
         stored_id = _new_id() if stored else None
         generation = self.generate(prepared)
@@ -688,11 +790,12 @@ class Emulator:
             self.store.put(record)
         self.stamp(stored_id, events, 0)
         if stream:
-            return self.sse(self.send_list(events))
-        return JSONResponse(self.render(resource))
+            return self.sse(self.send_list(events, revision))
+        return JSONResponse(self.render(resource, revision))
 
     async def get(self, request: Request) -> Response:
         key = self.auth(request)
+        revision = self.wire_revision(request)
         interaction_id = request.path_params["id"]
         record = self.record(interaction_id, key)
         if record is None:
@@ -711,7 +814,11 @@ class Emulator:
                 "invalid_request", "'last_event_id' can only be used when 'stream' is true."
             )
         if not stream:
-            return JSONResponse(self.render(record.resource))
+            return JSONResponse(
+                self.render(
+                    record.resource, revision, input_steps=self.input_steps(record, revision, query)
+                )
+            )
         start = 0
         if last is not None:
             position = _stream.number(last)
@@ -725,10 +832,27 @@ class Emulator:
                 start = position
             if self.faults.on("resume-from-start"):
                 start = 0
-        return self.sse(self.tail(record.id, start, resume=last is not None))
+        return self.sse(self.tail(record.id, start, resume=last is not None, revision=revision))
+
+    def input_steps(self, record: InteractionRecord, revision: str, query: Any) -> list[Any] | None:
+        """A GET's user_input steps (POST-STEPS-NO-INPUT): this interaction's input, as steps,
+        unless ``include_input`` is false. None in the canonical revision (no steps)."""
+        if revision == _wire.CANONICAL_REVISION:
+            return None
+        include = str(query.get("include_input", "true")).lower()
+        if include not in ("true", "false", "1", "0"):
+            raise ApiError(
+                "invalid_request",
+                f"Invalid value at 'include_input': {query.get('include_input')!r} is not a boolean.",
+            )
+        if include in ("false", "0"):
+            return None
+        steps: list[Any] = _wire.turns_to_steps(list(record.request.get("input_turns") or []))
+        return steps
 
     async def delete(self, request: Request) -> Response:
         key = self.auth(request)
+        self.wire_revision(request)  # a bad Api-Revision is refused here too
         interaction_id = request.path_params["id"]
         record = self.record(interaction_id, key)
         if record is None:
@@ -739,6 +863,7 @@ class Emulator:
 
     async def cancel(self, request: Request) -> Response:
         key = self.auth(request)
+        revision = self.wire_revision(request)
         interaction_id = request.path_params["id"]
         record = self.record(interaction_id, key)
         if record is None:
@@ -752,7 +877,7 @@ class Emulator:
                 "only a running background interaction can be cancelled.",
             )
         if self.faults.on("cancel-ignored"):
-            return JSONResponse(self.render(record.resource))
+            return JSONResponse(self.render(record.resource, revision))
         resource = {k: v for k, v in record.resource.items() if k not in ("outputs", "usage")}
         resource["status"] = "cancelled"
         resource["updated"] = iso(self.clock.now())
@@ -768,7 +893,7 @@ class Emulator:
         task = self.tasks.pop(record.id, None)
         if task is not None:
             task.cancel()
-        return JSONResponse(self.render(resource))
+        return JSONResponse(self.render(resource, revision))
 
     # -- files ----------------------------------------------------------------------
 

@@ -6,7 +6,7 @@ import argparse
 import socket
 import sys
 
-from ._app import DEFAULT_API_KEYS, EmulatorConfig, create_app
+from ._app import DEFAULT_API_KEYS, REVISIONS, EmulatorConfig, create_app
 from ._faults import FAULTS, UnknownFaultError
 
 __all__ = ["add_arguments", "list_faults", "run"]
@@ -30,6 +30,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         choices=["free", "paid"],
         default="free",
         help="retention tier: free 1 day, paid 55 days",
+    )
+    parser.add_argument(
+        "--revision",
+        choices=list(REVISIONS),
+        default=REVISIONS[0],
+        help=f"revision answered when a request sends no Api-Revision header (default {REVISIONS[0]}); "
+        "the header picks one per request",
     )
     parser.add_argument(
         "--api-key",
@@ -84,6 +91,7 @@ def run(args: argparse.Namespace) -> int:
             test_control=args.test_control,
             db_path=args.db,
             agent_seconds=args.agent_seconds,
+            revision=args.revision,
         )
     except (UnknownFaultError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -106,6 +114,7 @@ def run(args: argparse.Namespace) -> int:
     print(f"interactions-conformance emulator on http://{shown}:{port}", flush=True)
     print(f"API keys: {', '.join(keys)}", flush=True)
     print(f"tier: {config.tier}; storage: {config.db_path or 'memory'}", flush=True)
+    print(f"revision (no Api-Revision header): {config.revision}", flush=True)
     if config.faults:
         print(f"faults: {', '.join(config.faults)}", flush=True)
     if config.test_control:

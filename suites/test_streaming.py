@@ -14,11 +14,14 @@ import pytest
 from interactions_conformance import ConformanceFailure
 from interactions_conformance import _probes as probes
 from interactions_conformance._assertions import expect_ok, require
+from interactions_conformance._suite import outputs_of
 from interactions_conformance.checks import (
+    Grammar,
     check_event_ids,
     check_replay,
     check_resume,
     check_stream_equals_resource,
+    grammar_for,
     parse_sse,
     reassemble_outputs,
 )
@@ -46,9 +49,21 @@ def _raise(violations: list[Any], exchange: Any, what: str) -> None:
         )
 
 
-def _stream_id(events: list[Any]) -> str:
+@pytest.fixture
+def grammar(conformance: Any) -> Grammar:
+    """The event grammar of the target's revision (event names differ between revisions)."""
+    return grammar_for(conformance.revision.name)
+
+
+def _streamed_outputs(events: list[Any], grammar: Grammar) -> list[dict[str, Any]]:
+    """The output blocks a client rebuilds from the stream, in either revision's shape."""
+    rebuilt = reassemble_outputs(events, revision=grammar.revision)
+    return outputs_of({grammar.output_key: rebuilt})
+
+
+def _stream_id(events: list[Any], grammar: Grammar) -> str:
     for event in events:
-        if isinstance(event, dict) and event.get("event_type") == "interaction.start":
+        if isinstance(event, dict) and event.get("event_type") == grammar.start_event:
             ident = (event.get("interaction") or {}).get("id")
             if isinstance(ident, str) and ident:
                 return ident
@@ -73,11 +88,13 @@ def _text(outputs: list[dict[str, Any]]) -> str:
     "STREAM-INTERACTION-ID",
     "STREAM-COMPLETE-USAGE",
 )
-def test_streamed_text_follows_the_grammar(api: Any, model: str, small: dict[str, Any]) -> None:
+def test_streamed_text_follows_the_grammar(
+    api: Any, model: str, small: dict[str, Any], grammar: Grammar
+) -> None:
     exchange, events = _stream(
         api, {"model": model, "input": probes.ARITHMETIC_PROMPT, "generation_config": small}
     )
-    text = _text(reassemble_outputs(events))
+    text = _text(_streamed_outputs(events, grammar))
     require(
         "STREAM-CONTENT-BRACKETS",
         probes.contains_answer(text, probes.ARITHMETIC_ANSWER),
@@ -89,14 +106,16 @@ def test_streamed_text_follows_the_grammar(api: Any, model: str, small: dict[str
 
 
 @pytest.mark.rule("STREAM-EQUALS-RESOURCE")
-def test_deltas_equal_the_stored_outputs(api: Any, model: str, small: dict[str, Any]) -> None:
+def test_deltas_equal_the_stored_outputs(
+    api: Any, model: str, small: dict[str, Any], grammar: Grammar
+) -> None:
     _exchange, events = _stream(
         api, {"model": model, "input": probes.SHORT_PROMPT, "generation_config": small}
     )
-    got = api.get(_stream_id(events))
+    got = api.get(_stream_id(events, grammar))
     expect_ok("STREAM-EQUALS-RESOURCE", got, what="GET of the streamed interaction")
     _raise(
-        check_stream_equals_resource(events, got.response.json()),
+        check_stream_equals_resource(events, got.response.json(), revision=grammar.revision),
         got,
         "the stream vs the stored interaction",
     )
@@ -113,7 +132,9 @@ def test_every_event_has_an_event_id(api: Any, model: str, small: dict[str, Any]
 @pytest.mark.rule("STREAM-RESUME")
 @pytest.mark.feature("resume")
 @pytest.mark.parametrize("position", ["first", "middle", "last"])
-def test_resume_after_an_event(api: Any, model: str, small: dict[str, Any], position: str) -> None:
+def test_resume_after_an_event(
+    api: Any, model: str, small: dict[str, Any], position: str, grammar: Grammar
+) -> None:
     _exchange, events = _stream(
         api, {"model": model, "input": probes.SHORT_PROMPT, "generation_config": small}
     )
@@ -122,7 +143,7 @@ def test_resume_after_an_event(api: Any, model: str, small: dict[str, Any], posi
     last_event_id = ids[index]
     if not isinstance(last_event_id, str):
         pytest.fail(f"[STREAM-EVENT-ID] event {index} has no event_id to resume from")
-    resumed = api.get(_stream_id(events), stream=True, last_event_id=last_event_id)
+    resumed = api.get(_stream_id(events, grammar), stream=True, last_event_id=last_event_id)
     resumed_events = parse_sse(resumed.response.chunks or resumed.response.body).payloads
     _raise(
         check_resume(events, resumed_events, last_event_id),
@@ -134,12 +155,12 @@ def test_resume_after_an_event(api: Any, model: str, small: dict[str, Any], posi
 @pytest.mark.rule("STREAM-REPLAY")
 @pytest.mark.feature("resume")
 def test_stream_get_without_last_event_id_replays_from_the_start(
-    api: Any, model: str, small: dict[str, Any]
+    api: Any, model: str, small: dict[str, Any], grammar: Grammar
 ) -> None:
     _exchange, events = _stream(
         api, {"model": model, "input": probes.SHORT_PROMPT, "generation_config": small}
     )
-    replayed = api.get(_stream_id(events), stream=True)
+    replayed = api.get(_stream_id(events, grammar), stream=True)
     _raise(
         check_replay(
             events, parse_sse(replayed.response.chunks or replayed.response.body).payloads
@@ -152,12 +173,12 @@ def test_stream_get_without_last_event_id_replays_from_the_start(
 @pytest.mark.rule("STREAM-RESUME-UNKNOWN")
 @pytest.mark.feature("resume")
 def test_resume_from_an_unknown_event_is_refused(
-    api: Any, model: str, small: dict[str, Any]
+    api: Any, model: str, small: dict[str, Any], grammar: Grammar
 ) -> None:
     _, events = _stream(
         api, {"model": model, "input": probes.SHORT_PROMPT, "generation_config": small}
     )
-    resumed = api.get(_stream_id(events), stream=True, last_event_id="no-such-event")
+    resumed = api.get(_stream_id(events, grammar), stream=True, last_event_id="no-such-event")
     require(
         "STREAM-RESUME-UNKNOWN",
         400 <= resumed.response.status < 500,
@@ -210,7 +231,9 @@ def test_alt_sse_with_stream_in_the_body(api: Any, model: str, small: dict[str, 
 
 
 @pytest.mark.rule("STREAM-FUNCTION-CALL")
-def test_streamed_function_call(api: Any, model: str, small: dict[str, Any]) -> None:
+def test_streamed_function_call(
+    api: Any, model: str, small: dict[str, Any], grammar: Grammar
+) -> None:
     exchange, events = _stream(
         api,
         {
@@ -220,7 +243,7 @@ def test_streamed_function_call(api: Any, model: str, small: dict[str, Any]) -> 
             "generation_config": small,
         },
     )
-    calls = [o for o in reassemble_outputs(events) if o.get("type") == "function_call"]
+    calls = [o for o in _streamed_outputs(events, grammar) if o.get("type") == "function_call"]
     require(
         "STREAM-FUNCTION-CALL",
         calls
@@ -235,7 +258,9 @@ def test_streamed_function_call(api: Any, model: str, small: dict[str, Any]) -> 
 
 
 @pytest.mark.rule("STREAM-THOUGHT-DELTA")
-def test_streamed_thoughts(api: Any, conformance: Any, small: dict[str, Any]) -> None:
+def test_streamed_thoughts(
+    api: Any, conformance: Any, small: dict[str, Any], grammar: Grammar
+) -> None:
     exchange, events = _stream(
         api,
         {
@@ -247,9 +272,9 @@ def test_streamed_thoughts(api: Any, conformance: Any, small: dict[str, Any]) ->
     kinds = {
         (e.get("delta") or {}).get("type")
         for e in events
-        if isinstance(e, dict) and e.get("event_type") == "content.delta"
+        if isinstance(e, dict) and e.get("event_type") == grammar.content_delta_event
     }
-    thought = kinds & {"thought_summary", "thought_signature", "thought"}
+    thought = kinds & grammar.delta_types.get("thought", frozenset())
     require(
         "STREAM-THOUGHT-DELTA",
         thought or "text" in kinds,
@@ -295,7 +320,7 @@ def test_last_event_id_without_stream_is_rejected(
 
 @pytest.mark.rule("AGENT-STREAM")
 @pytest.mark.feature("agents")
-def test_agent_run_streams_in_the_background(api: Any, conformance: Any) -> None:
+def test_agent_run_streams_in_the_background(api: Any, conformance: Any, grammar: Grammar) -> None:
     exchange, events = _stream(
         api,
         {
@@ -307,9 +332,9 @@ def test_agent_run_streams_in_the_background(api: Any, conformance: Any) -> None
     kinds = [e.get("event_type") for e in events if isinstance(e, dict)]
     require(
         "AGENT-STREAM",
-        kinds[:1] == ["interaction.start"] and "interaction.complete" in kinds,
+        kinds[:1] == [grammar.start_event] and grammar.complete_event in kinds,
         "the background agent run was not streamed to its end",
-        expected="interaction.start ... interaction.complete",
+        expected=f"{grammar.start_event} ... {grammar.complete_event}",
         actual=[*kinds[:3], "...", *kinds[-2:]],
         exchange=exchange,
     )

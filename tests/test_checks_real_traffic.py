@@ -151,3 +151,64 @@ def test_recorded_interactions_pass_the_interaction_checks(path: Path) -> None:
     _, payload = load_recording(path)
     found = run_interaction_checks(payload, CONTEXT.get(_name(path)))
     assert _found(found) == KNOWN_INTERACTION.get(_name(path), set()), "\n\n".join(map(str, found))
+
+
+# -- the steps era (revision 2026-05) --------------------------------------------------------
+
+STEPS_STREAMS = real_traffic_files("2026-steps__stream__")
+# What the grammar says about the steps recordings: the selected-events notes are not one
+# contiguous stream (their _meta says so): the function_call's step.start was left out.
+KNOWN_STEPS_GRAMMAR = {
+    "selected-events-function-call-metadata": {("STREAM-CONTENT-BRACKETS", "event 5 /index")},
+}
+STEPS_CONTEXT: dict[str, dict[str, Any]] = {
+    "vercel-stateless-store-false-turn1": {"store": False},
+    "vercel-stateless-store-false-turn2": {"store": False},
+}
+
+
+def _shape(steps: list[Any]) -> list[tuple[Any, ...]]:
+    """Each step's type, and the content types of a model_output: what a client reads."""
+    return [
+        (s.get("type"), *[c.get("type") for c in s.get("content", [])])
+        if s.get("type") == "model_output"
+        else (s.get("type"),)
+        for s in steps
+    ]
+
+
+@pytest.mark.usefixtures("shared_dir")
+@pytest.mark.parametrize("path", STEPS_STREAMS, ids=_name)
+def test_recorded_step_streams_pass_the_grammar(path: Path) -> None:
+    _, payload = load_recording(path)
+    parsed = parse_sse(sse_bytes(payload))
+    assert parsed.violations == []
+    assert parsed.payloads == payload
+    found = check_stream_grammar(parsed.payloads, revision="2026-05")
+    assert _found(found) == KNOWN_STEPS_GRAMMAR.get(_name(path), set()), "\n\n".join(
+        map(str, found)
+    )
+
+
+@pytest.mark.usefixtures("shared_dir")
+@pytest.mark.parametrize(
+    "path", [p for p in STEPS_STREAMS if _name(p) not in KNOWN_STEPS_GRAMMAR], ids=_name
+)
+def test_reassembled_steps_are_consistent(path: Path) -> None:
+    _, payload = load_recording(path)
+    complete = payload[-1]["interaction"]
+    assert "steps" not in complete  # recorded: interaction.completed carries no steps
+    steps = reassemble_outputs(payload, revision="2026-05")
+    rebuilt = {"status": complete["status"], "model": complete.get("model"), "steps": steps}
+    found = run_interaction_checks(
+        rebuilt, STEPS_CONTEXT.get(_name(path)), revision="2026-05", outputs_only=True
+    )
+    assert found == [], "\n\n".join(map(str, found))
+    calls = [s for s in steps if s.get("type") == "function_call"]
+    assert all(isinstance(c["arguments"], dict) and c["arguments"] for c in calls)
+    # the same scenario recorded without streaming has the same shape of steps
+    twin = path.with_name(path.name.replace("__stream__", "__interaction__"))
+    if twin.is_file():
+        _, resource = load_recording(twin)
+        assert _shape(steps) == _shape(resource["steps"])
+        assert resource["status"] == complete["status"]

@@ -1,8 +1,14 @@
 """Every rule is exercised, and everything that cites a rule cites a real one (STYLE.md habit 2).
 
+For every revision (2025-12 and 2026-05):
+
 - every catalogue rule marked ``exercised: http`` is cited by a suite test's ``rule`` marker;
-- every rule a suite test cites exists in the catalogue;
-- every rule id a check can emit exists in the catalogue, and every check cites at least one.
+- every rule a suite test cites exists in the catalogue of some revision (the plugin skips a
+  test whose rules the target's revision lacks);
+- every rule id a check can emit under a revision exists in its catalogue, every check cites
+  at least one, and a check of rules the catalogue lacks does not run under it;
+- every ``exercised: traffic`` rule has a check or a schema ``x-rule`` that can break it, but
+  for the permissions listed (with why) in ``PERMISSIONS``.
 """
 
 from __future__ import annotations
@@ -12,9 +18,20 @@ from pathlib import Path
 
 import pytest
 
-from interactions_conformance import Revision
+from interactions_conformance import Revision, available_revisions, load_revision
 
 SUITES = Path(__file__).resolve().parents[1] / "suites"
+REVISIONS = ("2025-12", "2026-05")
+
+
+@pytest.fixture(params=REVISIONS)
+def revision(request: pytest.FixtureRequest) -> Revision:
+    """Each revision in turn (this module's tests hold for every one)."""
+    return load_revision(request.param)
+
+
+def test_every_revision_is_covered_here() -> None:
+    assert set(REVISIONS) == set(available_revisions())
 
 
 def _cited_by_suites() -> dict[str, list[str]]:
@@ -51,21 +68,35 @@ def test_every_http_rule_is_exercised_by_a_suite_test(revision: Revision) -> Non
     )
 
 
-def test_suites_cite_only_catalogue_rules(revision: Revision) -> None:
-    unknown = {
-        rule: tests for rule, tests in _cited_by_suites().items() if rule not in revision.rules
-    }
-    assert not unknown, f"suite tests cite rules that are not in the catalogue: {unknown}"
+def test_suites_cite_only_catalogue_rules() -> None:
+    known = {rule for name in REVISIONS for rule in load_revision(name).rules}
+    unknown = {rule: tests for rule, tests in _cited_by_suites().items() if rule not in known}
+    assert not unknown, f"suite tests cite rules that are in no catalogue: {unknown}"
 
 
-def test_checks_cite_only_catalogue_rules(revision: Revision) -> None:
-    checks = pytest.importorskip("interactions_conformance.checks")
-    registry = checks.registered_checks()
+def test_checks_cite_only_catalogue_rules() -> None:
+    from interactions_conformance.checks import registered_checks
+
+    known = {rule for name in REVISIONS for rule in load_revision(name).rules}
+    registry = registered_checks()
     assert registry, "no checks are registered"
     for name, rules in registry.items():
         assert rules, f"check {name} cites no rule"
-        unknown = [r for r in rules if r not in revision.rules]
-        assert not unknown, f"check {name} cites rules missing from the catalogue: {unknown}"
+        unknown = [r for r in rules if r not in known]
+        assert not unknown, f"check {name} cites rules that are in no catalogue: {unknown}"
+
+
+def test_a_check_runs_only_under_a_revision_with_its_rules(revision: Revision) -> None:
+    from interactions_conformance.checks import registered_checks
+
+    everything = registered_checks()
+    running = registered_checks(revision.name)
+    for name, rules in everything.items():
+        cited = [r for r in rules if r in revision.rules]
+        if cited:
+            assert running.get(name) == tuple(cited), name
+        else:
+            assert name not in running, f"{name} runs under {revision.name} citing {rules}"
 
 
 def test_the_coverage_scan_sees_markers() -> None:
@@ -91,13 +122,38 @@ def _schema_rules(revision: Revision) -> set[str]:
     return found
 
 
+# ``exercised: traffic`` rules of 2026-05 that no traffic can break: each permits something, and
+# the checks honour it (the test named), so there is nothing to fail. Reported to the catalogue's
+# owner: mark them ``exercised: none: a permission ...`` (as 2025-12 does USAGE-THOUGHT-NAME),
+# then drop them here.
+PERMISSIONS: dict[str, dict[str, str]] = {
+    "2025-12": {},
+    "2026-05": {
+        "SCHEMA-VALID": "the umbrella of every schema rule; each 2026-05 schema names its own "
+        "top x-rule, so it is never the one reported",
+        "STATUS-OPEN": "a later status is drift (x-open enum): "
+        "test_checks_2026_05.py::test_a_later_status_is_drift_not_a_violation",
+        "STORE-FALSE-ID": "with store false BASIC-ID is not checked: test_real_traffic_check.py"
+        "::test_steps_store_false_ids_are_accepted_only_with_the_request",
+        "STREAM-THOUGHT-DELTA": "a MAY: a thought streamed otherwise is STREAM-DELTA-TYPE's",
+        "TOOL-ORDER": "text before tool steps passes BASIC-FINAL-TEXT-LAST: "
+        "test_checks_2026_05.py::test_text_before_tool_steps_is_allowed",
+        "USAGE-THOUGHT-NAME": "its decision makes total_reasoning_tokens drift, not a violation: "
+        "test_checks_2026_05.py::test_the_thought_count_is_total_thought_tokens_only",
+    },
+}
+
+
 def test_every_traffic_rule_has_a_check_or_a_schema(revision: Revision) -> None:
     """A rule checked on all traffic needs something that can break it: a check or a schema x-rule."""
     from interactions_conformance.checks import registered_checks
 
-    emitted = {rule for rules in registered_checks().values() for rule in rules}
+    emitted = {rule for rules in registered_checks(revision.name).values() for rule in rules}
     emitted |= _schema_rules(revision)
-    missing = sorted(
+    missing = {
         r.id for r in revision.rules.values() if r.exercised == "traffic" and r.id not in emitted
+    }
+    assert missing <= set(PERMISSIONS[revision.name]), (
+        "traffic rules that no check and no schema can break (add a check or an x-rule, or "
+        f"list a permission in PERMISSIONS with why): {sorted(missing)}"
     )
-    assert not missing, f"traffic rules that no check and no schema can break: {missing}"

@@ -265,7 +265,7 @@ NEGATIVES: list[tuple[str, str, Any, set[tuple[str, str]]]] = [
         "status_update without interaction_id",
         "sse-event",
         {"event_type": "interaction.status_update", "status": "in_progress"},
-        {("SCHEMA-EVENT", "/interaction_id")},
+        {("STATUS-EVENTS", "/interaction_id")},  # decision STATUS-EVENTS: the event's fields
     ),
     (
         "error event without message",

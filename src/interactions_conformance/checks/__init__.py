@@ -12,8 +12,10 @@ Three levels, each usable on its own:
 
 A check never does I/O and never raises on bad traffic; each docstring names
 the rule ids it checks. What is revision-specific (event names, delta
-compatibility, status transitions, error statuses) lives in one table per
-revision (`grammar_for`).
+compatibility, status transitions, error statuses, ``outputs`` or ``steps``)
+lives in one table per revision (`grammar_for`). A check runs under a revision
+only when the revision's catalogue has one of its rules, and it never reports
+a rule that catalogue lacks.
 """
 
 from .._sse import ParsedStream, SSEEvent, SSEParser, parse_sse
@@ -54,8 +56,11 @@ from ._schema import (
     check_error_status,
     check_event_schemas,
     check_interaction_schema,
+    check_request_fields,
 )
 from ._stream import (
+    check_annotation_deltas,
+    check_arguments_deltas,
     check_complete_outputs,
     check_complete_usage,
     check_content_brackets,
@@ -64,9 +69,12 @@ from ._stream import (
     check_event_ids,
     check_index_order,
     check_interaction_ids,
+    check_metadata_usage,
     check_replay,
     check_resume,
+    check_status_events,
     check_status_transitions,
+    check_step_fields,
     check_stream_equals_resource,
     check_stream_function_calls,
     check_stream_grammar,
@@ -83,6 +91,8 @@ __all__ = [
     "ParsedStream",
     "SSEEvent",
     "SSEParser",
+    "check_annotation_deltas",
+    "check_arguments_deltas",
     "check_builtin_tools",
     "check_client_error",
     "check_complete_outputs",
@@ -104,17 +114,21 @@ __all__ = [
     "check_interaction_ids",
     "check_interaction_schema",
     "check_max_output_tokens",
+    "check_metadata_usage",
     "check_model_echo",
     "check_object",
     "check_previous_echo",
     "check_replay",
+    "check_request_fields",
     "check_requires_action",
     "check_resume",
     "check_role",
     "check_scenario",
     "check_sse_content_type",
     "check_sse_framing",
+    "check_status_events",
     "check_status_transitions",
+    "check_step_fields",
     "check_stream_equals_resource",
     "check_stream_function_calls",
     "check_stream_grammar",
@@ -136,8 +150,14 @@ __all__ = [
 ]
 
 
-def registered_checks() -> dict[str, tuple[str, ...]]:
-    """Every registered check by name, with the rule ids it can emit (for the catalogue lint)."""
-    from ._base import REGISTRY
+def registered_checks(revision: str | None = None) -> dict[str, tuple[str, ...]]:
+    """Every registered check by name, with the rule ids it can emit (for the catalogue lint).
 
+    With a ``revision``: only the checks that run under it, each with the rules of that
+    revision's catalogue it can emit there.
+    """
+    from ._base import REGISTRY, rules_under
+
+    if revision is not None:
+        return rules_under(revision)
     return {name: rules for name, (_, rules) in sorted(REGISTRY.items())}

@@ -13,8 +13,10 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any, TypeVar
 
 from .._findings import Drift, Violation, excerpt
+from .._spec import load_revision
+from .._wire import output_blocks
 
-__all__ = ["CheckResult", "InteractionCheck", "registered", "violation"]
+__all__ = ["CheckResult", "InteractionCheck", "applies", "registered", "violation"]
 
 
 @dataclasses.dataclass
@@ -74,6 +76,27 @@ def registered(*rules: str, interaction: bool = False, outputs: bool = False) ->
     return mark
 
 
+def applies(check: Callable[..., Any], revision: str) -> bool:
+    """Whether a registered check runs under ``revision``: one of its rules is in the catalogue.
+
+    A rule only one revision has (USAGE-CACHED-BOUND, STREAM-COMPLETE-OUTPUTS are 2025-12's)
+    is never reported under the other: the runners skip the checks that would emit it.
+    """
+    rules = REGISTRY.get(check.__name__, (None, ()))[1]
+    catalogue = load_revision(revision).rules
+    return not rules or any(rule in catalogue for rule in rules)
+
+
+def rules_under(revision: str) -> dict[str, tuple[str, ...]]:
+    """Every check that runs under ``revision``, with the catalogue rules it can emit there."""
+    catalogue = load_revision(revision).rules
+    found = {}
+    for name, (check, rules) in sorted(REGISTRY.items()):
+        if applies(check, revision):
+            found[name] = tuple(r for r in rules if r in catalogue)
+    return found
+
+
 def violation(
     rule: str, message: str, *, expected: str, actual: Any, where: str, raw: bool = False
 ) -> Violation:
@@ -125,6 +148,16 @@ def outputs_of(interaction: Any) -> list[Any] | None:
     """The outputs list, or None when absent or not a list (the schema check reports that)."""
     outputs = as_dict(interaction).get("outputs")
     return outputs if isinstance(outputs, list) else None
+
+
+def blocks_of(interaction: Any, key: str) -> list[tuple[str, dict[str, Any]]] | None:
+    """``(pointer, block)`` of each output in ``interaction[key]`` (``outputs`` or ``steps``),
+    in the one block shape the checks read (`_wire.output_blocks`); None when that list is
+    absent or not a list (the schema check reports it; a streamed interaction has none)."""
+    items = as_dict(interaction).get(key)
+    if not isinstance(items, list):
+        return None
+    return output_blocks({key: items})
 
 
 def content_type(content: Any) -> str | None:

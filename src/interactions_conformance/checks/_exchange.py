@@ -19,7 +19,7 @@ from .._findings import Violation, excerpt
 from .._spec import DEFAULT_REVISION, Revision
 from .._sse import parse_sse
 from .._traffic import Exchange
-from ._base import CheckResult, as_dict, registered, violation
+from ._base import CheckResult, applies, as_dict, registered, violation
 from ._grammar import grammar_for
 from ._interaction import run_interaction_checks
 from ._schema import (
@@ -27,6 +27,7 @@ from ._schema import (
     check_error_status,
     check_event_schemas,
     check_interaction_schema,
+    check_request_fields,
     resolve_revision,
 )
 from ._stream import (
@@ -118,6 +119,10 @@ def check_exchange(
     ``request`` is the create request body that gave the interaction (for a
     GET or cancel, whose own request has no body); by default the
     exchange's own body. Every violation gets the exchange's ``curl`` line.
+
+    The body of a create the API accepted (2xx) is checked for the request
+    fields the revision decided (`check_request_fields`); a rejected one is
+    what a suite sends on purpose to see it rejected.
     """
     rev = resolve_revision(revision)
     op = classify(exchange)
@@ -135,6 +140,12 @@ def check_exchange(
         result = _check_stream(exchange, op, rev, strict, request, require_event_ids)
     else:
         result = _check_json(exchange, rev, strict, request)
+    if (
+        op.kind == "create"
+        and 200 <= response.status < 300
+        and applies(check_request_fields, rev.name)
+    ):
+        result.add(check_request_fields(exchange.request.json(), rev, where="request"))
     return _finish(result, exchange, rev)
 
 
@@ -281,7 +292,7 @@ def _check_stream(
         rebuilt = {
             "status": final.get("status"),
             "model": final.get("model"),
-            "outputs": reassemble_outputs(payloads, revision=rev.name),
+            grammar.output_key: reassemble_outputs(payloads, revision=rev.name),
         }
         result.add(
             run_interaction_checks(
@@ -413,6 +424,6 @@ def _after_get(
         found.extend(check_replay(full, payloads))
     else:
         body = exchange.response.json()
-        if as_dict(body).get("status") in ("completed", "requires_action"):
+        if as_dict(body).get("status") in ("completed", "requires_action", "incomplete"):
             found.extend(check_stream_equals_resource(full, body, revision=rev.name))
     return found

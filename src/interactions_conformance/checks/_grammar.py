@@ -1,16 +1,20 @@
 """Everything revision-specific the checks know, in one table per revision.
 
 The JSON Schemas say what each object looks like; this says how objects
-follow each other (event grammar, delta compatibility, status transitions)
-and the few lookup tables the checks use (error code to HTTP status, which
-outputs a built-in tool yields). Adding revision 2026-05 means adding a
-`Grammar` to `GRAMMARS`, not editing the checks.
+follow each other (event grammar, delta compatibility, status transitions),
+the few lookup tables the checks use (error code to HTTP status, which
+outputs a built-in tool yields) and the structural differences between
+revisions (``content`` or ``step`` in a start event, ``outputs`` or ``steps``,
+arguments streamed as objects or as string fragments). A check reads these
+fields; it never asks which revision it is running under.
 """
 
 from __future__ import annotations
 
 import dataclasses
 from collections.abc import Mapping
+
+from .._wire import INPUT_STEP_TYPES
 
 __all__ = ["GRAMMARS", "Grammar", "ToolOutputs", "grammar_for"]
 
@@ -53,6 +57,33 @@ class Grammar:
     usage_total_parts: tuple[tuple[str, ...], ...]
     # -- errors
     error_status: Mapping[str, int]  # error code -> documented HTTP status (ERR-STATUS-CODE)
+    # -- structure: how the revision spells the same things (defaults: 2025-12)
+    output_key: str = "outputs"  # the Interaction's list of generated blocks
+    block_key: str = "content"  # the key holding the block in a start event
+    block_schema: str = "content"  # the schema of one streamed block
+    input_step_types: frozenset[str] = frozenset()  # blocks a GET adds before the outputs
+    # block types whose deltas extend a list of contents (model_output) instead of the block
+    content_list_types: frozenset[str] = frozenset()
+    annotation_delta: str | None = None  # the delta type that adds annotations to the last text
+    # delta type -> field streamed as string fragments that join into one JSON value
+    joined_delta_fields: Mapping[str, str] = dataclasses.field(default_factory=dict)
+    # STREAM-FUNCTION-CALL: (field, must it be in the start event itself?) of a streamed call
+    stream_call_fields: tuple[tuple[str, bool], ...] = (
+        ("id", False),
+        ("name", False),
+        ("arguments", False),
+    )
+    # BASIC-FINAL-TEXT-LAST reads the last output of these types (empty: the last output at all)
+    final_text_among: frozenset[str] = frozenset()
+    # where a typed response_format (or each of a list) keeps the JSON Schema of a text format;
+    # None: the response_format is the JSON Schema itself
+    structured_format_key: str | None = None
+    # STATUS-OPEN: a status outside status_transitions is drift, never a violation
+    unknown_status_is_drift: bool = False
+    # the path of the usage-so-far an event may carry (STREAM-METADATA-USAGE); () for none
+    metadata_usage: tuple[str, ...] = ()
+    # STREAM-COMPLETE-OUTPUTS: may the complete event repeat the streamed outputs (or only omit them)?
+    complete_may_repeat: bool = True
 
     @property
     def event_types(self) -> frozenset[str]:
@@ -177,7 +208,100 @@ _2025_12 = Grammar(
     },
 )
 
-GRAMMARS: Mapping[str, Grammar] = {g.revision: g for g in (_2025_12,)}
+# Block types on both sides of a tool: each streams deltas of its own type.
+_TOOL_BLOCKS_2026_05 = (
+    "function_result",
+    "code_execution_call",
+    "code_execution_result",
+    "url_context_call",
+    "url_context_result",
+    "google_search_call",
+    "google_search_result",
+    "mcp_server_tool_call",
+    "mcp_server_tool_result",
+    "file_search_call",
+    "file_search_result",
+    "google_maps_call",
+    "google_maps_result",
+)
+# The content types of a model_output step (content.json; GEN-IMAGE-OUTPUT, SDK 2.3.0 output_*).
+_OUTPUT_CONTENT_2026_05 = frozenset({"text", "image", "audio", "document", "video"})
+
+# The steps schema (MIG; SDK250 step_start.py / step_delta.py / interaction_sse_event.py;
+# API-SURFACE 8 "Steps-era SSE as recorded"; spec/2026-05/rules.yaml for the decisions cited).
+_2026_05 = dataclasses.replace(
+    _2025_12,
+    revision="2026-05",
+    start_event="interaction.created",
+    status_event="interaction.status_update",  # STATUS-EVENTS (MIG's own names are drift)
+    content_start_event="step.start",
+    content_delta_event="step.delta",
+    content_stop_event="step.stop",
+    complete_event="interaction.completed",
+    error_event="error",
+    delta_types={
+        **_same(*_TOOL_BLOCKS_2026_05),
+        "model_output": _OUTPUT_CONTENT_2026_05 | {"text_annotation_delta"},
+        "thought": frozenset({"thought_summary", "thought_signature"}),
+        "function_call": frozenset({"arguments_delta"}),  # STREAM-ARGUMENTS-DELTA
+    },
+    # SDK 2.8.0 interaction.py status; queued / requires_continuation are later (STATUS-OPEN).
+    status_transitions={
+        "in_progress": frozenset(
+            {
+                "requires_action",
+                "completed",
+                "failed",
+                "cancelled",
+                "incomplete",
+                "budget_exceeded",
+            }
+        ),
+        "requires_action": frozenset(),
+        "completed": frozenset(),
+        "failed": frozenset(),
+        "cancelled": frozenset(),
+        "incomplete": frozenset(),
+        "budget_exceeded": frozenset(),
+    },
+    call_result_pairs=(
+        # No function pair: a function_result step is the client's input (FC-RESULT-CONTINUES),
+        # so one in a GET answers a call of the previous interaction, not an earlier step.
+        ("code_execution_call", "code_execution_result"),
+        ("url_context_call", "url_context_result"),
+        ("google_search_call", "google_search_result"),
+        ("mcp_server_tool_call", "mcp_server_tool_result"),
+        ("file_search_call", "file_search_result"),
+        ("google_maps_call", "google_maps_result"),
+    ),
+    # USAGE-THOUGHT-NAME: total_reasoning_tokens is not a name of this revision (drift).
+    usage_total_parts=(
+        ("total_input_tokens",),
+        ("total_output_tokens",),
+        ("total_thought_tokens",),
+        ("total_tool_use_tokens",),
+    ),
+    output_key="steps",
+    block_key="step",
+    block_schema="step",
+    input_step_types=INPUT_STEP_TYPES,  # POST-STEPS-NO-INPUT: GET starts with them
+    content_list_types=frozenset({"model_output"}),
+    annotation_delta="text_annotation_delta",  # STREAM-ANNOTATION-DELTA
+    joined_delta_fields={"arguments_delta": "arguments"},  # STREAM-ARGUMENTS-DELTA
+    # STREAM-FUNCTION-CALL: "names its id and name in step.start"; arguments are
+    # STREAM-ARGUMENTS-DELTA's.
+    stream_call_fields=(("id", True), ("name", True)),
+    # BASIC-FINAL-TEXT-LAST reads the last model_output content: tool steps may follow the
+    # text (TOOL-ORDER; recorded 2026-steps__interaction__vercel-google-search.json).
+    final_text_among=_OUTPUT_CONTENT_2026_05,
+    structured_format_key="schema",  # SO-VALID-JSON: {type: text, mime_type, schema}
+    unknown_status_is_drift=True,  # STATUS-OPEN
+    metadata_usage=("metadata", "total_usage"),  # STREAM-METADATA-USAGE
+    # STREAM-COMPLETE-OUTPUTS: the 2025-12 tolerance for a copy has no steps-era source.
+    complete_may_repeat=False,
+)
+
+GRAMMARS: Mapping[str, Grammar] = {g.revision: g for g in (_2025_12, _2026_05)}
 
 
 def grammar_for(revision: object) -> Grammar:

@@ -9,6 +9,11 @@ schema promises), ``request`` is the create request body when known (None
 skips the rules that depend on it), and ``where`` prefixes every location
 (``event 9``, ``reassembled``). All of them run on every Interaction that
 `check_exchange` sees.
+
+The checks on outputs are written once, for the 2025-12 block shape: they
+read the revision's list (``outputs`` or ``steps``, `Grammar.output_key`)
+through `blocks_of`, which flattens steps into blocks and keeps the pointer
+of each into the body as sent (``/steps/3/content/0``).
 """
 
 from __future__ import annotations
@@ -26,12 +31,13 @@ from .._spec import DEFAULT_REVISION
 from ._base import (
     INTERACTION_CHECKS,
     OUTPUT_CHECKS,
+    applies,
     as_dict,
     at,
+    blocks_of,
     content_type,
     is_int,
     json_type,
-    outputs_of,
     ptr,
     registered,
     request_tools,
@@ -187,11 +193,10 @@ def check_function_call_shape(
     """FC-CALL-SHAPE: a function_call has a non-empty id, a name and an arguments object.
     FC-CALL-IDS-UNIQUE: no two function_calls share an id."""
     found: list[Violation] = []
-    seen: dict[str, int] = {}
-    for i, content in enumerate(outputs_of(interaction) or []):
-        if content_type(content) != "function_call":
+    seen: dict[str, str] = {}
+    for pointer, call in blocks_of(interaction, grammar_for(revision).output_key) or []:
+        if content_type(call) != "function_call":
             continue
-        call = as_dict(content)
         for field, ok, wanted in (
             ("id", _non_empty_string, "a non-empty string"),
             ("name", _non_empty_string, "a non-empty string"),
@@ -207,7 +212,7 @@ def check_function_call_shape(
                         actual=value
                         if field not in call
                         else f"{excerpt(value)} ({json_type(value)})",
-                        where=at(where, ptr("/outputs", i, field)),
+                        where=at(where, ptr(pointer, field)),
                         raw=field in call,
                     )
                 )
@@ -218,13 +223,13 @@ def check_function_call_shape(
                     violation(
                         "FC-CALL-IDS-UNIQUE",
                         "two function_calls share an id",
-                        expected=f"an id other than that of /outputs/{seen[call_id]}",
+                        expected=f"an id other than that of {seen[call_id]}",
                         actual=call_id,
-                        where=at(where, ptr("/outputs", i, "id")),
+                        where=at(where, ptr(pointer, "id")),
                     )
                 )
             else:
-                seen[call_id] = i
+                seen[call_id] = pointer
     return found
 
 
@@ -282,10 +287,9 @@ def check_function_call_arguments(
     if not declared:
         return []
     found: list[Violation] = []
-    for i, content in enumerate(outputs_of(interaction) or []):
-        if content_type(content) != "function_call":
+    for pointer, call in blocks_of(interaction, grammar_for(revision).output_key) or []:
+        if content_type(call) != "function_call":
             continue
-        call = as_dict(content)
         name = call.get("name")
         if not isinstance(name, str):
             continue  # FC-CALL-SHAPE reports it
@@ -296,7 +300,7 @@ def check_function_call_arguments(
                     "a function_call names a function the request did not declare",
                     expected="one of " + ", ".join(sorted(declared)),
                     actual=name,
-                    where=at(where, ptr("/outputs", i, "name")),
+                    where=at(where, ptr(pointer, "name")),
                 )
             )
             continue
@@ -310,7 +314,7 @@ def check_function_call_arguments(
                     "FC-ARGS-VALID",
                     f"arguments of {name} fail its parameters schema",
                     error,
-                    at(where, ptr("/outputs", i, "arguments", *error.absolute_path)),
+                    at(where, ptr(pointer, "arguments", *error.absolute_path)),
                 )
             )
     return found
@@ -322,20 +326,22 @@ def check_requires_action(
 ) -> list[Violation]:
     """FC-REQUIRES-ACTION: outputs end with a client function_call exactly when status is requires_action."""
     status = as_dict(interaction).get("status")
-    outputs = outputs_of(interaction)
+    grammar = grammar_for(revision)
+    outputs = blocks_of(interaction, grammar.output_key)
     if outputs is None or not isinstance(status, str):
         return []
-    calls = grammar_for(revision).client_call_types
-    last = content_type(outputs[-1]) if outputs else None
+    calls = grammar.client_call_types
+    last = content_type(outputs[-1][1]) if outputs else None
     if status == "requires_action" and last not in calls:
         return [
             violation(
                 "FC-REQUIRES-ACTION",
-                "status is requires_action but the outputs do not end with a function_call",
+                f"status is requires_action but the {grammar.output_key} do not end with a "
+                "function_call",
                 expected="the last output is a " + " or ".join(sorted(calls)),
-                actual=f"type {excerpt(last)}" if outputs else "<no outputs>",
+                actual=f"type {excerpt(last)}" if outputs else f"<no {grammar.output_key}>",
                 where=at(
-                    where, ptr("/outputs", len(outputs) - 1, "type") if outputs else "/outputs"
+                    where, ptr(outputs[-1][0], "type") if outputs else f"/{grammar.output_key}"
                 ),
                 raw=True,
             )
@@ -344,7 +350,7 @@ def check_requires_action(
         return [
             violation(
                 "FC-REQUIRES-ACTION",
-                f"the outputs end with a {last} but status is {status}",
+                f"the {grammar.output_key} end with a {last} but status is {status}",
                 expected="status requires_action",
                 actual=status,
                 where=at(where, "/status"),
@@ -361,13 +367,13 @@ def check_tool_results_match_calls(
     interaction: Any, request: Any = None, *, revision: str = DEFAULT_REVISION, where: str = ""
 ) -> list[Violation]:
     """TOOL-RESULT-MATCHES-CALL: every *_result's call_id is the id of an earlier call of the same tool."""
-    pairs = {result: call for call, result in grammar_for(revision).call_result_pairs}
+    grammar = grammar_for(revision)
+    pairs = {result: call for call, result in grammar.call_result_pairs}
     calls = set(pairs.values())
     seen: dict[str, set[str]] = {call: set() for call in calls}
     found: list[Violation] = []
-    for i, content in enumerate(outputs_of(interaction) or []):
-        kind = content_type(content)
-        item = as_dict(content)
+    for pointer, item in blocks_of(interaction, grammar.output_key) or []:
+        kind = content_type(item)
         if kind in calls and isinstance(item.get("id"), str):
             seen[kind].add(item["id"])
         elif kind in pairs and "call_id" in item:
@@ -382,7 +388,7 @@ def check_tool_results_match_calls(
                         + pairs[kind]
                         + (": " + ", ".join(earlier) if earlier else " (there is none)"),
                         actual=call_id,
-                        where=at(where, ptr("/outputs", i, "call_id")),
+                        where=at(where, ptr(pointer, "call_id")),
                     )
                 )
     return found
@@ -402,12 +408,12 @@ def check_builtin_tools(
     """TOOL-GOOGLE-SEARCH, TOOL-CODE-EXECUTION, TOOL-URL-CONTEXT, TOOL-MCP: a completed
     interaction whose request had the tool has its call and result outputs (and a text)."""
     body = as_dict(interaction)
-    outputs = outputs_of(interaction)
+    grammar = grammar_for(revision)
+    outputs = blocks_of(interaction, grammar.output_key)
     if body.get("status") != "completed" or outputs is None:
         return []
-    grammar = grammar_for(revision)
     model = body.get("model") or as_dict(request).get("model") or ""
-    kinds = [content_type(c) for c in outputs]
+    kinds = [content_type(c) for _, c in outputs]
     found: list[Violation] = []
     for tool_type in dict.fromkeys(str(t.get("type")) for t in request_tools(request)):
         spec = grammar.tool_outputs.get(tool_type)
@@ -421,11 +427,11 @@ def check_builtin_tools(
             found.append(
                 violation(
                     spec.rule,
-                    f"the request has the {tool_type} tool but the outputs lack "
+                    f"the request has the {tool_type} tool but the {grammar.output_key} lack "
                     + ", ".join(missing),
-                    expected="outputs with " + ", ".join(wanted),
+                    expected=f"{grammar.output_key} with " + ", ".join(wanted),
                     actual="output types " + excerpt(kinds),
-                    where=at(where, "/outputs"),
+                    where=at(where, f"/{grammar.output_key}"),
                     raw=True,
                 )
             )
@@ -435,34 +441,60 @@ def check_builtin_tools(
 # -- the final text ----------------------------------------------------------------
 
 
-def _wants_text(request: Any) -> bool:
+def _typed_formats(request: Any) -> list[dict[str, Any]]:
+    """The typed response formats of a request (one object or a list of them)."""
+    value = as_dict(request).get("response_format")
+    return [f for f in (value if isinstance(value, list) else [value]) if isinstance(f, dict)]
+
+
+def _wants_text(request: Any, revision: str) -> bool:
     modalities = as_dict(request).get("response_modalities")
-    if not isinstance(modalities, list) or not modalities:
-        return True
-    return any(isinstance(m, str) and m.lower() == "text" for m in modalities)
+    if isinstance(modalities, list) and modalities:
+        return any(isinstance(m, str) and m.lower() == "text" for m in modalities)
+    if grammar_for(revision).structured_format_key is not None:
+        # a typed response_format names the output: {"type": "image"} alone asks for no text
+        formats = _typed_formats(request)
+        return not formats or any(f.get("type") == "text" for f in formats)
+    return True
 
 
 @registered("BASIC-FINAL-TEXT-LAST", interaction=True, outputs=True)
 def check_final_text_last(
     interaction: Any, request: Any = None, *, revision: str = DEFAULT_REVISION, where: str = ""
 ) -> list[Violation]:
-    """BASIC-FINAL-TEXT-LAST: the last output of a completed text interaction is a text."""
-    outputs = outputs_of(interaction)
+    """BASIC-FINAL-TEXT-LAST: the last output of a completed text interaction is a text
+    (under 2026-05 the last content of the model_output steps: tool steps may follow it)."""
+    grammar = grammar_for(revision)
+    outputs = blocks_of(interaction, grammar.output_key)
     if as_dict(interaction).get("status") != "completed" or outputs is None:
         return []
-    if not _wants_text(request):
+    if not _wants_text(request, revision):
         return []
     if not outputs:
         return [
             violation(
                 "BASIC-FINAL-TEXT-LAST",
-                "a completed interaction has no outputs",
-                expected="outputs ending with a text",
+                f"a completed interaction has no {grammar.output_key}",
+                expected=f"{grammar.output_key} ending with a text",
                 actual=[],
-                where=at(where, "/outputs"),
+                where=at(where, f"/{grammar.output_key}"),
             )
         ]
-    last = content_type(outputs[-1])
+    among = grammar.final_text_among
+    candidates = [(p, b) for p, b in outputs if not among or content_type(b) in among]
+    if not candidates:
+        return [
+            violation(
+                "BASIC-FINAL-TEXT-LAST",
+                "a completed interaction has no model output",
+                expected=f"{grammar.output_key} ending with a text",
+                actual="output types " + excerpt([content_type(b) for _, b in outputs]),
+                where=at(where, f"/{grammar.output_key}"),
+                raw=True,
+            )
+        ]
+    pointer, block = candidates[-1]
+    last = content_type(block)
     if last == "text":
         return []
     return [
@@ -470,10 +502,24 @@ def check_final_text_last(
             "BASIC-FINAL-TEXT-LAST",
             "the last output of a completed interaction is not a text",
             expected='type "text"',
-            actual=last if last is not None else outputs[-1],
-            where=at(where, ptr("/outputs", len(outputs) - 1, "type")),
+            actual=last if last is not None else block,
+            where=at(where, ptr(pointer, "type")),
         )
     ]
+
+
+def _structured_schema(request: Any, key: str | None) -> Any:
+    """The JSON Schema the final text must match, or None when the request asks for none.
+
+    ``key`` None (2025-12): the response_format is the schema. Otherwise the schema is
+    ``format[key]`` of the text format (one object or one of a list, SO-RESPONSE-FORMAT).
+    """
+    if key is None:
+        return as_dict(request).get("response_format")
+    for item in _typed_formats(request):
+        if item.get("type") == "text" and key in item:
+            return item[key]
+    return None
 
 
 @registered("SO-VALID-JSON", interaction=True, outputs=True)
@@ -481,25 +527,25 @@ def check_structured_output(
     interaction: Any, request: Any = None, *, revision: str = DEFAULT_REVISION, where: str = ""
 ) -> list[Violation]:
     """SO-VALID-JSON: with response_format, the final text is JSON that validates against it."""
-    schema = as_dict(request).get("response_format")
-    outputs = outputs_of(interaction)
+    grammar = grammar_for(revision)
+    schema = _structured_schema(request, grammar.structured_format_key)
+    outputs = blocks_of(interaction, grammar.output_key)
     if schema is None or outputs is None or as_dict(interaction).get("status") != "completed":
         return []
-    texts = [i for i, c in enumerate(outputs) if content_type(c) == "text"]
+    texts = [(p, b) for p, b in outputs if content_type(b) == "text"]
     if not texts:
         return [
             violation(
                 "SO-VALID-JSON",
                 "response_format was given but there is no text output",
                 expected="a text output holding JSON",
-                actual="output types " + excerpt([content_type(c) for c in outputs]),
-                where=at(where, "/outputs"),
+                actual="output types " + excerpt([content_type(c) for _, c in outputs]),
+                where=at(where, f"/{grammar.output_key}"),
                 raw=True,
             )
         ]
-    i = texts[-1]
-    pointer = ptr("/outputs", i, "text")
-    text = as_dict(outputs[i]).get("text")
+    pointer = ptr(texts[-1][0], "text")
+    text = texts[-1][1].get("text")
     if not isinstance(text, str):
         return []  # the schema check reports a text without text
     try:
@@ -719,5 +765,6 @@ def run_interaction_checks(
     """Every registered interaction check (or only those on status and outputs), in order."""
     found: list[Violation] = []
     for check in OUTPUT_CHECKS if outputs_only else INTERACTION_CHECKS:
-        found.extend(check(interaction, request, revision=revision, where=where))
+        if applies(check, revision):
+            found.extend(check(interaction, request, revision=revision, where=where))
     return found

@@ -25,6 +25,7 @@ __all__ = [
     "check_error_status",
     "check_event_schemas",
     "check_interaction_schema",
+    "check_request_fields",
     "resolve_revision",
 ]
 
@@ -65,6 +66,28 @@ def check_event_schemas(
             result.violations.extend(found.violations)
             result.drift.extend(found.drift)
     return result
+
+
+# The request rules a revision decided and its create-request schema names (x-rule).
+_REQUEST_RULES = ("SO-RESPONSE-FORMAT", "REQ-NO-LEGACY-FIELDS")
+
+
+@registered(*_REQUEST_RULES)
+def check_request_fields(
+    request: Any, revision: Revision | str = DEFAULT_REVISION, *, where: str = ""
+) -> list[Violation]:
+    """SO-RESPONSE-FORMAT, REQ-NO-LEGACY-FIELDS: a create request's response_format is a typed
+    format (or a list of them), and it carries none of the removed 2025-12 fields (turns,
+    response_mime_type, generation_config.image_config).
+
+    The create-request schema says both (its ``x-rule``s); this keeps only those rules, so a
+    request that is otherwise incomplete (a recording without its input) reports nothing else.
+    """
+    rev = resolve_revision(revision)
+    if not isinstance(request, dict) or "create-request" not in rev.schemas:
+        return []
+    found = rev.validate(request, "create-request", at=where)
+    return [v for v in found.violations if v.rule in _REQUEST_RULES]
 
 
 def _body_text(body: bytes) -> str:

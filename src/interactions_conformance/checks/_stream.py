@@ -5,21 +5,40 @@ A stream is given as the decoded ``data`` of its events in order (what
 be anything: an item that is not an object is skipped here (the SSE parser
 already reported it as SSE-FRAMING). Locations are ``event N /pointer``, N
 counting from 0 in the list given.
+
+Event names, the key of the block in a start event, delta compatibility and
+how deltas merge come from the revision's `Grammar`; the 2025-12 ``content.*``
+events and the 2026-05 ``step.*`` events go through the same code. The word
+*block* means either: a content of ``outputs`` or a step of ``steps``.
 """
 
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterator, Sequence
+import json
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from .._findings import Violation, excerpt
-from .._spec import DEFAULT_REVISION
+from .._spec import DEFAULT_REVISION, load_revision
 from .._sse import SSEEvent
-from ._base import as_dict, as_list, at, content_type, is_int, json_type, ptr, registered, violation
+from ._base import (
+    applies,
+    as_dict,
+    as_list,
+    at,
+    content_type,
+    is_int,
+    json_type,
+    ptr,
+    registered,
+    violation,
+)
 from ._grammar import Grammar, grammar_for
 
 __all__ = [
+    "check_annotation_deltas",
+    "check_arguments_deltas",
     "check_complete_usage",
     "check_content_brackets",
     "check_delta_types",
@@ -27,9 +46,12 @@ __all__ = [
     "check_event_ids",
     "check_index_order",
     "check_interaction_ids",
+    "check_metadata_usage",
     "check_replay",
     "check_resume",
+    "check_status_events",
     "check_status_transitions",
+    "check_step_fields",
     "check_stream_equals_resource",
     "check_stream_function_calls",
     "check_stream_grammar",
@@ -281,7 +303,7 @@ def _content_types(events: Events, grammar: Grammar) -> dict[int, str]:
     types: dict[int, str] = {}
     for _, payload, kind, index in _index_events(events, grammar):
         if kind == grammar.content_start_event and index not in types:
-            ctype = content_type(payload.get("content"))
+            ctype = content_type(payload.get(grammar.block_key))
             if ctype is not None:
                 types[index] = ctype
     return types
@@ -457,7 +479,12 @@ def check_complete_usage(events: Events, *, revision: str = DEFAULT_REVISION) ->
             )
             continue
         status = interaction.get("status", "<absent>")
-        if status not in grammar.terminal_statuses:
+        drift = (
+            grammar.unknown_status_is_drift
+            and isinstance(status, str)
+            and status not in grammar.status_transitions
+        )  # STATUS-OPEN: a later status (queued, requires_continuation) is the schema's drift
+        if status not in grammar.terminal_statuses and not drift:
             found.append(
                 violation(
                     "STREAM-COMPLETE-USAGE",
@@ -490,38 +517,48 @@ def check_stream_function_calls(
     events: Events, *, revision: str = DEFAULT_REVISION
 ) -> list[Violation]:
     """STREAM-FUNCTION-CALL: a streamed function_call gets a non-empty id, a name and an
-    arguments object from its content.start and deltas together."""
+    arguments object from its content.start and deltas together (2025-12); it names its id
+    and name in its step.start (2026-05: the arguments are STREAM-ARGUMENTS-DELTA's)."""
     grammar = grammar_for(revision)
-    starts: dict[int, int] = {}
+    starts: dict[int, tuple[int, Mapping[str, Any]]] = {}
     for n, payload, kind, index in _index_events(events, grammar):
+        block = payload.get(grammar.block_key)
         if (
             kind == grammar.content_start_event
             and index not in starts
-            and content_type(payload.get("content")) == "function_call"
+            and content_type(block) == "function_call"
         ):
-            starts[index] = n
+            starts[index] = (n, as_dict(block))
     if not starts:
         return []
     blocks = _reassemble(events, grammar)
     found: list[Violation] = []
-    for index, n in sorted(starts.items()):
-        block = blocks.get(index, {})
-        for field, ok, wanted in (
-            ("id", True, "a non-empty string"),
-            ("name", True, "a non-empty string"),
-            ("arguments", False, "an object"),
-        ):
+    for index, (n, started) in sorted(starts.items()):
+        streamed = blocks.get(index, {})
+        for field, in_start in grammar.stream_call_fields:
+            block = started if in_start else streamed
             value = block.get(field)
-            if not ((isinstance(value, str) and value) if ok else isinstance(value, dict)):
-                found.append(
-                    violation(
-                        "STREAM-FUNCTION-CALL",
-                        f"the function_call at index {index} never gets its {field}",
-                        expected=f"{field}: {wanted} in {grammar.content_start_event} or a delta",
-                        actual=block.get(field, "<absent>"),
-                        where=_ev(n, f"/content/{field}"),
-                    )
+            if field == "arguments":
+                ok, wanted = isinstance(value, dict), "an object"
+            else:
+                ok, wanted = isinstance(value, str) and value != "", "a non-empty string"
+            if ok:
+                continue
+            found.append(
+                violation(
+                    "STREAM-FUNCTION-CALL",
+                    f"the function_call at index {index} "
+                    + (
+                        f"does not name its {field} in {grammar.content_start_event}"
+                        if in_start
+                        else f"never gets its {field}"
+                    ),
+                    expected=f"{field}: {wanted} in {grammar.content_start_event}"
+                    + ("" if in_start else " or a delta"),
+                    actual=block.get(field, "<absent>"),
+                    where=_ev(n, f"/{grammar.block_key}/{field}"),
                 )
+            )
     return found
 
 
@@ -575,15 +612,30 @@ def _content_summary(outputs: Any) -> tuple[list[str], str]:
 def check_complete_outputs(events: Events, *, revision: str = DEFAULT_REVISION) -> list[Violation]:
     """STREAM-COMPLETE-OUTPUTS: interaction.complete carries no outputs, or the content streamed
     before it (text may arrive split into several blocks, as in REF-Dec25's example, so texts
-    are compared joined)."""
+    are compared joined). interaction.completed (2026-05) carries no steps at all."""
     grammar = grammar_for(revision)
+    key = grammar.output_key
     found: list[Violation] = []
     events = list(events)
     for n, payload, kind in _typed(events):
         if kind != grammar.complete_event:
             continue
-        outputs = as_dict(payload.get("interaction")).get("outputs")
+        outputs = as_dict(payload.get("interaction")).get(key)
         if not outputs:
+            continue
+        if not grammar.complete_may_repeat:
+            found.append(
+                violation(
+                    "STREAM-COMPLETE-OUTPUTS",
+                    f"{kind} carries {key}",
+                    expected=f"no {key}: they arrive as {grammar.content_start_event} and "
+                    f"{grammar.content_delta_event} events",
+                    actual=f"{len(outputs) if isinstance(outputs, list) else 1} {key}: "
+                    + excerpt(outputs, 80),
+                    where=_ev(n, f"/interaction/{key}"),
+                    raw=True,
+                )
+            )
             continue
         streamed = _content_summary(reassemble_outputs(events[:n], revision=revision))
         completed = _content_summary(outputs)
@@ -600,6 +652,207 @@ def check_complete_outputs(events: Events, *, revision: str = DEFAULT_REVISION) 
     return found
 
 
+# -- what only the steps schema streams ------------------------------------------------
+
+
+def _joined_fragments(events: Events, grammar: Grammar) -> dict[int, tuple[int, str, list[Any]]]:
+    """index -> (first event, field, fragments) of the deltas whose field joins into one value."""
+    found: dict[int, tuple[int, str, list[Any]]] = {}
+    for n, payload, kind, index in _index_events(events, grammar):
+        delta = as_dict(payload.get("delta"))
+        field = grammar.joined_delta_fields.get(str(delta.get("type")))
+        if kind != grammar.content_delta_event or field is None or field not in delta:
+            continue
+        found.setdefault(index, (n, field, []))[2].append(delta[field])
+    return found
+
+
+@registered("STREAM-ARGUMENTS-DELTA")
+def check_arguments_deltas(events: Events, *, revision: str = DEFAULT_REVISION) -> list[Violation]:
+    """STREAM-ARGUMENTS-DELTA: the string fragments of a step's arguments_delta events, joined
+    in order, parse as one JSON object (a fragment that is not a string is the schema's)."""
+    grammar = grammar_for(revision)
+    found: list[Violation] = []
+    for index, (n, field, parts) in sorted(_joined_fragments(events, grammar).items()):
+        if not all(isinstance(p, str) for p in parts):
+            continue  # the event schema reports the fragment that is not a string
+        text = "".join(parts)
+        try:
+            value = json.loads(text)
+        except (ValueError, RecursionError) as exc:
+            problem = f"not JSON ({exc})"
+        else:
+            if isinstance(value, dict):
+                continue
+            problem = f"a JSON {json_type(value)}, not an object"
+        found.append(
+            violation(
+                "STREAM-ARGUMENTS-DELTA",
+                f"the {len(parts)} {field} fragments of step {index} join into {problem}",
+                expected=f"fragments whose concatenation is the JSON object of its {field}",
+                actual=excerpt(text),
+                where=_ev(n, f"/delta/{field}"),
+                raw=True,
+            )
+        )
+    return found
+
+
+@registered("STREAM-ANNOTATION-DELTA")
+def check_annotation_deltas(events: Events, *, revision: str = DEFAULT_REVISION) -> list[Violation]:
+    """STREAM-ANNOTATION-DELTA: a text_annotation_delta comes after text of its step: the
+    annotations point into a text that must already be there."""
+    grammar = grammar_for(revision)
+    if grammar.annotation_delta is None:
+        return []
+    has_text: dict[int, bool] = {}
+    found: list[Violation] = []
+    for n, payload, kind, index in _index_events(events, grammar):
+        if kind == grammar.content_start_event:
+            content = as_list(as_dict(payload.get(grammar.block_key)).get("content"))
+            has_text.setdefault(index, any(content_type(c) == "text" for c in content))
+        elif kind == grammar.content_delta_event:
+            dtype = content_type(payload.get("delta"))
+            if dtype == "text":
+                has_text[index] = True
+            elif dtype == grammar.annotation_delta and not has_text.get(index):
+                found.append(
+                    violation(
+                        "STREAM-ANNOTATION-DELTA",
+                        f"annotations arrive before any text of step {index}",
+                        expected=f"text deltas first, then the {dtype}",
+                        actual=f"{dtype} with no text before it in step {index}",
+                        where=_ev(n, "/delta/type"),
+                        raw=True,
+                    )
+                )
+    return found
+
+
+def _usage_so_far(payload: dict[str, Any], path: tuple[str, ...]) -> Any:
+    value: Any = payload
+    for key in path:
+        value = as_dict(value).get(key)
+    return as_dict(value).get("total_tokens")
+
+
+@registered("STREAM-METADATA-USAGE")
+def check_metadata_usage(events: Events, *, revision: str = DEFAULT_REVISION) -> list[Violation]:
+    """STREAM-METADATA-USAGE: the usage so far an event carries (metadata.total_usage) never
+    goes down, and never exceeds the final usage of the terminal event."""
+    grammar = grammar_for(revision)
+    path = grammar.metadata_usage
+    if not path:
+        return []
+    pointer = "/" + "/".join(path) + "/total_tokens"
+    typed = list(_typed(events))
+    final = next(
+        (
+            as_dict(as_dict(p.get("interaction")).get("usage")).get("total_tokens")
+            for _, p, k in typed
+            if k == grammar.complete_event
+        ),
+        None,
+    )
+    found: list[Violation] = []
+    previous: tuple[int, int] | None = None
+    for n, payload, _ in typed:
+        total = _usage_so_far(payload, path)
+        if not is_int(total):
+            continue  # absent, or the schema's (SCHEMA-USAGE)
+        if previous is not None and total < previous[1]:
+            found.append(
+                violation(
+                    "STREAM-METADATA-USAGE",
+                    "the usage so far goes down",
+                    expected=f"total_tokens >= {previous[1]} (event {previous[0]})",
+                    actual=total,
+                    where=_ev(n, pointer),
+                )
+            )
+        if is_int(final) and total > final:
+            found.append(
+                violation(
+                    "STREAM-METADATA-USAGE",
+                    "the usage so far exceeds the final usage",
+                    expected=f"total_tokens <= {final} ({grammar.complete_event} usage)",
+                    actual=total,
+                    where=_ev(n, pointer),
+                )
+            )
+        previous = (n, total)
+    return found
+
+
+@registered("STATUS-EVENTS")
+def check_status_events(events: Events, *, revision: str = DEFAULT_REVISION) -> list[Violation]:
+    """STATUS-EVENTS: a status change is streamed as interaction.status_update. A status that
+    only an event of another type carries (MIG's interaction.requires_action, a status on a
+    step event) is a change the stream did not announce; the unknown event type itself is
+    the schema's drift."""
+    grammar = grammar_for(revision)
+    carriers = {grammar.start_event, grammar.complete_event}
+    announced: set[Any] = set()
+    for _, payload, kind in _typed(events):
+        if kind == grammar.status_event:
+            announced.add(payload.get("status"))
+        elif kind in carriers:
+            announced.add(as_dict(payload.get("interaction")).get("status"))
+    found: list[Violation] = []
+    for n, payload, kind in _typed(events):
+        status = payload.get("status")
+        if kind in carriers or kind == grammar.status_event or not isinstance(status, str):
+            continue
+        if status not in announced:
+            found.append(
+                violation(
+                    "STATUS-EVENTS",
+                    f"status {status} arrives in a {kind} event only",
+                    expected=f"the change to {status} in a {grammar.status_event} event",
+                    actual=f"{kind} {{status: {status}}}",
+                    where=_ev(n, "/status"),
+                    raw=True,
+                )
+            )
+    return found
+
+
+@registered("STREAM-STEP-START-PARTIAL")
+def check_step_fields(events: Events, *, revision: str = DEFAULT_REVISION) -> list[Violation]:
+    """STREAM-STEP-START-PARTIAL: a step.start may carry only the step's type and identifiers,
+    but what it leaves out arrives in deltas: every stopped step ends with the fields its
+    type requires (the revision's step schema). A function_call is STREAM-FUNCTION-CALL's and
+    STREAM-ARGUMENTS-DELTA's."""
+    grammar = grammar_for(revision)
+    defs = as_dict(load_revision(revision).schemas.get(grammar.block_schema, {}).get("$defs"))
+    starts: dict[int, int] = {}
+    stopped: set[int] = set()
+    for n, _, kind, index in _index_events(events, grammar):
+        if kind == grammar.content_start_event:
+            starts.setdefault(index, n)
+        elif kind == grammar.content_stop_event:
+            stopped.add(index)
+    blocks = _reassemble(events, grammar)
+    found: list[Violation] = []
+    for index, n in sorted(starts.items()):
+        block = blocks.get(index, {})
+        step_type = content_type(block)
+        if index not in stopped or step_type is None or step_type in grammar.client_call_types:
+            continue  # open at an error (STREAM-CONTENT-BRACKETS), untyped (the schema's)
+        for field in as_list(as_dict(defs.get(step_type)).get("required")):
+            if field not in block:
+                found.append(
+                    violation(
+                        "STREAM-STEP-START-PARTIAL",
+                        f"the {step_type} at index {index} never gets its {field}",
+                        expected=f"{field} in {grammar.content_start_event} or a delta",
+                        actual="<absent>",
+                        where=_ev(n, f"/{grammar.block_key}/{field}"),
+                    )
+                )
+    return found
+
+
 _GRAMMAR_CHECKS = (
     check_stream_start,
     check_stream_terminal,
@@ -612,6 +865,11 @@ _GRAMMAR_CHECKS = (
     check_complete_outputs,
     check_stream_function_calls,
     check_error_events,
+    check_arguments_deltas,
+    check_annotation_deltas,
+    check_metadata_usage,
+    check_status_events,
+    check_step_fields,
 )
 
 
@@ -630,6 +888,8 @@ _RESUMED_CHECKS = (
     check_interaction_ids,
     check_complete_usage,
     check_error_events,
+    check_metadata_usage,
+    check_status_events,
 )
 
 
@@ -649,7 +909,8 @@ def check_stream_grammar(
     checks = _RESUMED_CHECKS if resumed else _GRAMMAR_CHECKS
     found: list[Violation] = []
     for check in checks:
-        found.extend(check(events, revision=revision))
+        if applies(check, revision):
+            found.extend(check(events, revision=revision))
     if require_event_ids:
         found.extend(check_event_ids(events, revision=revision))
     return found
@@ -690,8 +951,49 @@ def _add_summary(block: dict[str, Any], item: Any) -> None:
         summary.append(copy.deepcopy(item))
 
 
-def _merge_delta(block: dict[str, Any], delta: dict[str, Any]) -> None:
+def _merge_content(block: dict[str, Any], delta: dict[str, Any], grammar: Grammar) -> None:
+    """A delta of a block that holds a list of contents (a model_output step): text extends
+    the last content of its type, annotations go to the last text, anything else is new."""
+    content = block.get("content")
+    if not isinstance(content, list):
+        content = block["content"] = []
     dtype = delta.get("type")
+    if dtype == grammar.annotation_delta:
+        texts = [c for c in content if isinstance(c, dict) and c.get("type") == "text"]
+        if texts:  # annotations without text are STREAM-ANNOTATION-DELTA's
+            _merge_field(texts[-1], "annotations", as_list(delta.get("annotations")))
+        return
+    last = content[-1] if content else None
+    if isinstance(last, dict) and isinstance(dtype, str) and last.get("type") == dtype:
+        for key, value in delta.items():
+            if key != "type":
+                _merge_field(last, key, value)
+    else:
+        content.append(copy.deepcopy(delta))
+
+
+def _join_fragments(block: dict[str, Any], field: str, parts: list[Any]) -> None:
+    """The value string fragments join into (the joined text when it is not JSON: the checks
+    then see a string where an object belongs); objects instead of fragments are merged."""
+    if all(isinstance(p, str) for p in parts):
+        text = "".join(parts)
+        try:
+            block[field] = json.loads(text)
+        except (ValueError, RecursionError):
+            block[field] = text
+        return
+    merged = dict(block[field]) if isinstance(block.get(field), dict) else {}
+    for part in parts:
+        if isinstance(part, dict):
+            merged.update(copy.deepcopy(part))
+    block[field] = merged
+
+
+def _merge_delta(block: dict[str, Any], delta: dict[str, Any], grammar: Grammar) -> None:
+    dtype = delta.get("type")
+    if content_type(block) in grammar.content_list_types:
+        _merge_content(block, delta, grammar)
+        return
     if dtype in ("thought_signature", "thought_summary", "thought"):
         block.setdefault("type", "thought")
         if dtype == "thought_signature" and "signature" in delta:
@@ -711,21 +1013,31 @@ def _merge_delta(block: dict[str, Any], delta: dict[str, Any]) -> None:
 def _reassemble(events: Events, grammar: Grammar) -> dict[int, dict[str, Any]]:
     blocks: dict[int, dict[str, Any]] = {}
     for _, payload, kind, index in _index_events(events, grammar):
+        delta = payload.get("delta")
         if kind == grammar.content_start_event and index not in blocks:
-            content = payload.get("content")
+            content = payload.get(grammar.block_key)
             blocks[index] = copy.deepcopy(content) if isinstance(content, dict) else {}
-        elif kind == grammar.content_delta_event and isinstance(payload.get("delta"), dict):
-            _merge_delta(blocks.setdefault(index, {}), payload["delta"])
+        elif (
+            kind == grammar.content_delta_event
+            and isinstance(delta, dict)
+            and delta.get("type") not in grammar.joined_delta_fields
+        ):
+            _merge_delta(blocks.setdefault(index, {}), delta, grammar)
+    for index, (_, field, parts) in _joined_fragments(events, grammar).items():
+        _join_fragments(blocks.setdefault(index, {}), field, parts)
     return blocks
 
 
 def reassemble_outputs(events: Events, *, revision: str = DEFAULT_REVISION) -> list[dict[str, Any]]:
-    """The outputs a client rebuilds from content.start and content.delta events, in index order.
+    """The outputs (2025-12) or output steps (2026-05) a client rebuilds from the start and
+    delta events, in index order.
 
     Text and data are concatenated; a thought gets its signature and summary
     (thought_summary deltas, or the guide's ``thought`` delta, merged into
     text items); function_call and tool call/result fields are merged
-    (arguments objects updated, result lists extended).
+    (arguments objects updated, result lists extended). In a model_output step
+    text deltas extend its last text content and a text_annotation_delta adds to
+    that text's annotations; arguments_delta fragments are joined and parsed.
     """
     blocks = _reassemble(events, grammar_for(revision))
     return [blocks[i] for i in sorted(blocks)]
@@ -772,30 +1084,43 @@ def check_stream_equals_resource(
     """STREAM-EQUALS-RESOURCE: the outputs reassembled from the stream equal a later GET's outputs.
 
     ``resource`` is the GET's Interaction; the violation points at the first
-    differing place in it.
+    differing place in it. Under 2026-05 the GET's input steps (the user_input it
+    starts with, POST-STEPS-NO-INPUT) are left out: the stream indexes count only
+    output steps.
     """
+    grammar = grammar_for(revision)
+    key = grammar.output_key
     rebuilt = reassemble_outputs(events, revision=revision)
-    outputs = as_dict(resource).get("outputs", [] if isinstance(resource, dict) else None)
-    if not isinstance(resource, dict) or not isinstance(outputs, list):
+    items = as_dict(resource).get(key, [] if isinstance(resource, dict) else None)
+    if not isinstance(resource, dict) or not isinstance(items, list):
         return [
             violation(
                 "STREAM-EQUALS-RESOURCE",
-                "the GET has no outputs list to compare the stream with",
-                expected=f"outputs equal to the {len(rebuilt)} reassembled from the stream",
-                actual=outputs if isinstance(resource, dict) else resource,
-                where="/outputs",
+                f"the GET has no {key} list to compare the stream with",
+                expected=f"{key} equal to the {len(rebuilt)} reassembled from the stream",
+                actual=items if isinstance(resource, dict) else resource,
+                where=f"/{key}",
             )
         ]
+    kept = [
+        (i, item)
+        for i, item in enumerate(items)
+        if content_type(item) not in grammar.input_step_types
+    ]
+    outputs = [item for _, item in kept]
     diff = first_difference(rebuilt, outputs)
     if diff is None:
         return []
+    head, _, rest = diff.lstrip("/").partition("/")
+    j = int(head)  # both sides are lists: the pointer starts with an index
+    real = kept[j][0] if j < len(kept) else len(items)
     return [
         violation(
             "STREAM-EQUALS-RESOURCE",
-            "the outputs reassembled from the stream differ from the GET's",
+            f"the {key} reassembled from the stream differ from the GET's",
             expected=f"{excerpt(_resolve(rebuilt, diff))} (reassembled from the stream)",
             actual=excerpt(_resolve(outputs, diff)),
-            where=f"/outputs{diff if diff != '/' else ''}",
+            where=f"/{key}/{real}" + (f"/{rest}" if rest else ""),
             raw=True,
         )
     ]

@@ -2,29 +2,35 @@
 
 The lint every revision shares (schema, ids, areas, statement style, sources, decisions,
 exercised) is in tests/test_catalogue_lint.py. Here: the rules that must carry a decision
-(``MUST_DECIDE``), the ids lined up with 2025-12 (``DROPPED``, ``NOT_YET_CARRIED_OVER``), and
-what the loader reads.
+(``MUST_DECIDE``), the ids lined up with 2025-12 (``DROPPED``, ``NOT_YET_CARRIED_OVER``), what
+the loader reads, and the quotes checked against the stored sources they cite:
+
+- ``reference`` sources whose ref starts with ``API-SURFACE``: shared/guide/API-SURFACE.md;
+- ``guide`` sources whose ref starts with a section id (``G21 ...``): the 2025-12 guide text;
+- ``recorded`` sources: the recording's ``_meta.what`` or its payload (as ``json.dumps`` writes it).
+
+Sources stored nowhere here (MIG, REF-Jun26, ERRDOC, SDK 2.x files) cannot be checked.
 """
 
 from __future__ import annotations
 
+import json
+import re
+import unicodedata
+from pathlib import Path
 from typing import Any
 
 import pytest
 
-from _support import catalogue
+from _support import REAL_TRAFFIC, catalogue
 from interactions_conformance import load_revision
+from interactions_conformance._diff import DROPPED_RULES
 
 REVISION = "2026-05"
 
-# 2025-12 rules this revision drops, each with the reason (every other 2025-12 id is kept).
-DROPPED = {
-    "BASIC-INPUT-TURNS": "turns are gone: history is a list of steps (BASIC-INPUT-STEPS)",
-    "CONV-MODEL-TURN-OUTPUTS": "no model turns: output steps are sent back (CONV-STEPS-RESENT)",
-    "CONV-TURN-ROLE": "no roles in input: a turn is a legacy field (REQ-NO-LEGACY-FIELDS)",
-    "SO-WITHOUT-MIME": "response_mime_type is removed (MIG); the mime type is in response_format",
-    "SO-WITH-MIME": "response_mime_type is removed (MIG); a request with it is REQ-NO-LEGACY-FIELDS",
-}
+# 2025-12 rules this revision drops, each with the reason (every other 2025-12 id is kept). The
+# table lives in _diff.py, which prints the reasons in `interactions-conformance diff`.
+DROPPED = DROPPED_RULES[REVISION]
 
 # Rules that must carry a decision: the sources disagree or the revision chooses.
 MUST_DECIDE = {
@@ -52,14 +58,9 @@ def rules() -> list[dict[str, Any]]:
     return list(catalogue(REVISION)["rules"])
 
 
-# 2025-12 rules added after this catalogue was lined up with 2025-12; each still needs a
-# decision for 2026-05 (carry over, change, or drop). Issue 9 stays open until this is empty.
-NOT_YET_CARRIED_OVER = {
-    "SCHEMA-OUTPUTS-ERA", "USAGE-CACHED-BOUND", "BASIC-JSON-CONTENT-TYPE", "BASIC-SDK-COMPAT",
-    "BASIC-OUTPUTS-GENERATED", "BASIC-USAGE", "CONV-PARAMS-NOT-INHERITED", "AGENT-STREAM",
-    "STREAM-INDEX-FIELD", "STREAM-STATUS-EVENT", "STREAM-COMPLETE-OUTPUTS",
-    "STREAM-RESUME-NEEDS-STREAM", "SSE-REJECT-BEFORE-STREAM", "STORE-FALSE-ACCEPTED",
-}  # fmt: skip
+# 2025-12 rules added after this catalogue was lined up with 2025-12 that still need a decision
+# for 2026-05 (carry over, change, or drop). Issue 9 closed the last 14: keep it empty.
+NOT_YET_CARRIED_OVER: set[str] = set()
 
 
 def _legacy_ids() -> set[str]:
@@ -86,3 +87,62 @@ def test_the_loader_reads_the_steps_rules() -> None:
     assert (
         revision.rule("STREAM-START-FIRST").statement == "The first event is interaction.created."
     )
+
+
+def test_dropped_rules_give_a_reason() -> None:
+    for rule_id, reason in DROPPED.items():
+        assert len(reason) > 20, rule_id
+
+
+# -- quotes against the stored sources ---------------------------------------------------------
+
+
+def _norm(text: str) -> str:
+    """NFC, whitespace runs collapsed: how quotes are matched against their source file."""
+    return " ".join(unicodedata.normalize("NFC", text).split())
+
+
+def _stored_texts(source: dict[str, Any], shared: Path) -> list[str] | None:
+    """The texts a source's quote must occur in, or None when its source is not stored here."""
+    kind, ref = source["kind"], source["ref"]
+    if kind == "reference" and ref.startswith("API-SURFACE"):
+        return [(shared / "guide" / "API-SURFACE.md").read_text("utf-8")]
+    if kind == "guide" and re.match(r"G\d+\b", ref):
+        return [(shared / "guide" / "000_09c92481357c7f06.txt").read_text("utf-8")]
+    if kind == "recorded":
+        texts = []
+        for path in sorted(REAL_TRAFFIC.glob(ref)):
+            data = json.loads(path.read_text("utf-8"))
+            texts += [
+                str(data["_meta"].get("what", "")),
+                json.dumps(data["payload"], ensure_ascii=False),
+            ]
+        return texts
+    return None
+
+
+def test_quotes_occur_verbatim_in_the_stored_sources(
+    rules: list[dict[str, Any]], shared_dir: Path
+) -> None:
+    missing, checked = [], 0
+    for rule in rules:
+        for source in rule["sources"]:
+            texts = _stored_texts(source, shared_dir)
+            if texts is None:
+                continue
+            checked += 1
+            if not any(_norm(source["quote"]) in _norm(text) for text in texts):
+                missing.append(
+                    f"  {rule['id']}: {source['kind']} {source['ref']!r}: {source['quote']!r}"
+                )
+    assert checked > 150, f"only {checked} quotes could be checked"
+    assert not missing, "quotes not found verbatim in the source they cite:\n" + "\n".join(missing)
+
+
+def test_no_quote_is_the_generic_steps_row(rules: list[dict[str, Any]]) -> None:
+    # The API-SURFACE 8 "Steps schema" row once stood in for 69 missing quotes: each rule now
+    # quotes what supports it.
+    generic = [
+        r["id"] for r in rules for s in r["sources"] if s["quote"].startswith("**Steps schema**")
+    ]
+    assert not generic, generic

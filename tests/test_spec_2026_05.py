@@ -259,7 +259,13 @@ NEGATIVES: list[tuple[str, str, Any, set[tuple[str, str]]]] = [
         "negative step index",
         "sse-event",
         {"event_type": "step.stop", "index": -1},
-        {("SCHEMA-EVENT", "/index")},
+        {("STREAM-INDEX-FIELD", "/index")},
+    ),
+    (
+        "step index as a string",
+        "sse-event",
+        {"event_type": "step.delta", "index": "0", "delta": {"type": "text", "text": "a"}},
+        {("STREAM-INDEX-FIELD", "/index")},
     ),
     (
         "status_update without interaction_id",

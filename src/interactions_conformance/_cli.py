@@ -43,6 +43,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "interactions_conformance._cmd_report",
         "compare results files: rule-by-run matrix, scores, drift, failures (HTML, Markdown)",
     ),
+    "diff": (
+        "interactions_conformance._cmd_diff",
+        "what changed between two spec revisions, and which changes break a client",
+    ),
 }
 
 

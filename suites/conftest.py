@@ -12,16 +12,34 @@ import os
 from typing import Any
 
 import pytest
-from hypothesis import settings
+from hypothesis import Phase, settings
 from hypothesis.errors import InvalidArgument
 
 # A conformance run is reproducible: the generated suite draws the same examples every run
-# (derandomized), unless HYPOTHESIS_PROFILE names another registered profile (deep, live).
+# (derandomized), unless HYPOTHESIS_PROFILE names another registered profile (the checkout's
+# conftest.py adds ci, dev, deep and fault-proof).
 settings.register_profile("conformance", max_examples=25, deadline=None, derandomize=True)
+# A live target spends little: few examples of each generated test (the near-valid ones, most
+# of the requests, cost no tokens), short lifecycles, and no shrinking, which would send the
+# failing requests again and again (the failure still shows its curl line). Chosen for
+# --target live unless HYPOTHESIS_PROFILE says otherwise; defined here, so it ships.
+settings.register_profile(
+    "live",
+    max_examples=5,
+    stateful_step_count=5,
+    deadline=None,
+    derandomize=True,
+    phases=[Phase.explicit, Phase.generate],
+)
 try:
     settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE") or "conformance")
 except InvalidArgument:
     settings.load_profile("conformance")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if not os.environ.get("HYPOTHESIS_PROFILE") and config.getoption("--target", None) == "live":
+        settings.load_profile("live")
 
 
 @pytest.fixture

@@ -33,6 +33,10 @@ REVISION = load_revision("2025-12")
 FAST = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 SEARCH = settings(max_examples=2000, deadline=None, database=None, phases=[Phase.generate])
 MEDIA = ("image", "audio", "video", "document")
+FEATURES_ALL = {
+    "agents", "background", "builtin_tools", "mcp", "multimodal_input", "streaming",
+    "structured_output",
+}  # fmt: skip
 # Server rules a schema cannot express: the request is well formed, the server must refuse it.
 SERVER_RULES = {
     "BASIC-MODEL-XOR-AGENT",  # neither: the schema's else-branch catches it; both: it does too
@@ -101,6 +105,17 @@ def test_no_features_means_plain_text_requests(body: dict[str, Any]) -> None:
     assert {t["type"] for t in body.get("tools", [])} <= {"function"}
 
 
+def test_the_simplest_request_is_a_plain_foreground_one() -> None:
+    """Hypothesis starts from the simplest example and shrinks towards it: it must be the
+    plain case (a failure shrinks to it; a run's first example is no slow agent job)."""
+    everything = create_requests(features=FEATURES_ALL)
+    simplest = find(everything, lambda _: True, settings=SEARCH)
+    assert "model" in simplest
+    assert "agent" not in simplest
+    for field in ("stream", "background", "response_format", "response_modalities", "tools"):
+        assert not simplest.get(field), (field, simplest)
+
+
 def _form(body: dict[str, Any]) -> str:
     value = body["input"]
     if isinstance(value, str):
@@ -159,6 +174,8 @@ def test_from_schema_examples_validate(name: str) -> None:
 def test_near_valid_requests_break_their_rule(case: NearValid) -> None:
     assert case.mutation in MUTATIONS
     assert case.rule in REVISION.rules
+    # ERR-MESSAGE-FIELD: the suite declares it for the mutations whose 400 names a field
+    assert bool(case.field) == MUTATIONS[case.mutation].names_field, case
     if case.raw is not None:
         assert case.mutation == "malformed-json"
         with pytest.raises(ValueError):  # noqa: PT011 - json.JSONDecodeError is a ValueError

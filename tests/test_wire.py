@@ -253,7 +253,6 @@ def test_a_plain_text_mime_type_alone_becomes_a_text_format() -> None:
         {"model": "m", "input": 42},
         {"model": "m", "input": [{"role": "user", "content": 5}]},
         {"model": "m", "input": [{"role": "system", "content": "x"}]},
-        {"model": "m", "input": "x", "response_format": "json"},
         {
             "model": "m",
             "input": "x",
@@ -269,6 +268,20 @@ def test_what_the_codec_does_not_recognise_passes_through(body: dict[str, Any]) 
     wire = request_to_wire(body, STEPS)
     assert wire == body
     assert not R2026.validate(wire, "create-request", strict=True).ok  # still malformed
+
+
+def test_a_malformed_schema_stays_where_2026_05_holds_the_schema() -> None:
+    # Not left as a bare legacy response_format: the target then names the wrong value's field
+    # (ERR-MESSAGE-FIELD) instead of refusing a legacy shape.
+    wire = request_to_wire({"model": "m", "input": "x", "response_format": "json"}, STEPS)
+    assert wire["response_format"] == {
+        "type": "text",
+        "mime_type": "application/json",
+        "schema": "json",
+    }
+    result = R2026.validate(wire, "create-request", strict=True)
+    assert not result.ok
+    assert any(v.where.startswith("/response_format") for v in result.violations)
 
 
 @pytest.mark.parametrize("body", ["not an object", 42, None, ["a"]])
@@ -466,7 +479,30 @@ def test_outputs_become_one_step_each_and_read_back(resource: dict[str, Any]) ->
     for pointer, block in output_blocks(wire):
         assert _resolve(wire, pointer) is block
     no_violations(wire, "interaction")
-    assert interaction_to_wire(resource, LEGACY) == resource
+    assert interaction_to_wire(resource, LEGACY) == _in_2025_12(resource)
+
+
+def _in_2025_12(item: Any) -> Any:
+    """The canonical shape as 2025-12 spells it: the same, but incomplete (unknown there) is failed."""
+    out = copy.deepcopy(item)
+    for holder in (out, out.get("interaction") if isinstance(out, dict) else None):
+        if isinstance(holder, dict) and holder.get("status") == "incomplete":
+            holder["status"] = "failed"
+    return out
+
+
+def test_incomplete_is_failed_in_2025_12_and_incomplete_in_2026_05() -> None:
+    # STATUS-INCOMPLETE (2026-05); 2025-12 has no such status and never claims a cut answer completed.
+    resource = {"id": "v1_x", "status": "incomplete", "outputs": [{"type": "text", "text": "{"}]}
+    assert interaction_to_wire(resource, LEGACY)["status"] == "failed"
+    assert interaction_to_wire(resource, STEPS)["status"] == "incomplete"
+    update = {
+        "event_type": "interaction.status_update",
+        "interaction_id": "v1_x",
+        "status": "incomplete",
+    }
+    assert event_to_wire(update, LEGACY)["status"] == "failed"
+    assert event_to_wire(update, STEPS)["status"] == "incomplete"
 
 
 def test_input_steps_come_first_and_a_resource_without_outputs_gets_no_steps() -> None:
@@ -621,7 +657,7 @@ def test_a_translated_stream_is_valid_and_rebuilds_the_steps(resource: dict[str,
     assert set(kinds[2:-1]) <= {"step.start", "step.delta", "step.stop"}
     assert "steps" not in wire[-1]["interaction"]  # completed carries no steps (recorded)
     assert _rebuild(wire) == interaction_to_wire(resource, STEPS)["steps"]
-    assert events_to_wire(canonical, LEGACY) == canonical
+    assert events_to_wire(canonical, LEGACY) == [_in_2025_12(e) for e in canonical]
 
 
 def test_a_function_call_starts_partial_and_streams_its_arguments_as_a_string() -> None:

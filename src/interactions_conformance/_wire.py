@@ -401,7 +401,8 @@ def _response_format_to_wire(body: dict[str, Any]) -> None:
     formats: list[Any] = []
     if wire_format:
         formats = list(schema) if isinstance(schema, list) else [schema]
-    elif isinstance(schema, dict):  # a JSON Schema: structured output
+    elif schema is not None:  # the canonical JSON Schema, even a malformed one: it stays as
+        # the schema, so a wrong value is reported where 2026-05 holds it, not as a legacy field
         if mime is not None and mime not in _TEXT_MIMES:
             return  # a mime type 2026-05 cannot say: left as it is
         formats.append({"type": "text", "mime_type": mime or "application/json", "schema": schema})
@@ -502,6 +503,17 @@ def request_from_wire(body: _T, revision: str) -> _T:
 # -- the Interaction resource ----------------------------------------------------------------
 
 
+# Canonical statuses a revision has no word for, and how it says them. The canonical shape is
+# 2025-12's plus 2026-05's ``incomplete``: 2025-12 came before that status (SDK 1.63.0) and
+# says ``failed`` for an answer cut short, never ``completed`` with a cut JSON (SO-VALID-JSON).
+_STATUS_SPELLING: dict[str, dict[str, str]] = {"2025-12": {"incomplete": "failed"}}
+
+
+def _spell_status(holder: Any, key: str, revision: str = CANONICAL_REVISION) -> None:
+    if isinstance(holder, dict) and isinstance(holder.get(key), str):
+        holder[key] = _STATUS_SPELLING.get(revision, {}).get(holder[key], holder[key])
+
+
 def interaction_to_wire(
     resource: _T, revision: str, *, input_steps: Sequence[Any] | None = None
 ) -> _T:
@@ -515,7 +527,10 @@ def interaction_to_wire(
     """
     _check_revision(revision)
     out = copy.deepcopy(resource)
-    if revision == CANONICAL_REVISION or not isinstance(out, dict):
+    if not isinstance(out, dict):
+        return out
+    if revision == CANONICAL_REVISION:
+        _spell_status(out, "status")
         return out
     extra = copy.deepcopy(list(input_steps or []))
     wire: dict[str, Any] = {}
@@ -599,12 +614,21 @@ def event_to_wire(event: _T, revision: str, *, block: dict[str, Any] | None = No
     name go in the step.start); ``events_to_wire`` finds it in the stream.
     """
     _check_revision(revision)
-    out = copy.deepcopy(event)
-    if revision == CANONICAL_REVISION or not isinstance(out, dict):
-        return out
+    copied = copy.deepcopy(event)
+    if not isinstance(copied, dict):
+        return copied
+    out: dict[str, Any] = copied
     kind = out.get("event_type")
+    if revision == CANONICAL_REVISION:
+        _spell_status(out, "status")
+        _spell_status(out.get("interaction"), "status")
+        return copied
+    if kind == "interaction.status_update" and "interaction_id" not in out:
+        # A store=false stream has no id: the steps era sends "" (recorded
+        # 2026-steps__stream__vercel-stateless-store-false-turn1.json), STATUS-EVENTS requires it.
+        out["interaction_id"] = ""
     if not isinstance(kind, str) or kind not in _EVENT_NAMES:
-        return out
+        return copied
     wire: dict[str, Any] = {}
     for key, value in out.items():
         if key == "event_type":

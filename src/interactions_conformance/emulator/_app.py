@@ -222,7 +222,8 @@ class Emulator:
         out = self.faulted(resource)
         if revision == _wire.CANONICAL_REVISION:
             out.pop("service_tier", None)  # a 2026-05 field (SERVICE-TIER), kept in the store
-            return out
+            canonical: dict[str, Any] = _wire.interaction_to_wire(out, revision)  # statuses
+            return canonical
         wire: dict[str, Any] = _wire.interaction_to_wire(out, revision, input_steps=input_steps)
         return wire
 
@@ -271,9 +272,9 @@ class Emulator:
                 event["interaction"] = self.faulted(event["interaction"])
                 if not steps:
                     event["interaction"].pop("service_tier", None)
-        if not steps:
-            return out
         wire: list[dict[str, Any]] = _wire.events_to_wire(out, revision)
+        if not steps:
+            return wire
         if self.faults.on("stream-delta-wrong-type"):
             for event in wire:
                 delta = event.get("delta")

@@ -38,7 +38,13 @@ Token counting (usage):
   ``thinking_level``: minimal 8, low 24, medium 48, high 96, default 64, and
   start their outputs with a ``thought`` content carrying only a signature;
 * ``max_output_tokens`` caps output tokens: the text is cut to ``4 * cap``
-  characters;
+  characters. A ``response_format`` answer that does not fit is cut too and
+  the interaction ends ``incomplete``, not ``completed``: a completed
+  interaction's final text must be JSON valid against the format (SO-VALID-JSON),
+  and the count must stay within the cap (GEN-MAX-OUTPUT-TOKENS), so a cut JSON
+  is never claimed complete (``Generation.cut`` says it was cut). Revision
+  2025-12 knows no ``incomplete`` (it came in SDK 1.63.0): ``_wire`` spells it
+  ``failed`` there; 2026-05 says ``incomplete`` (STATUS-INCOMPLETE);
 * ``total_tokens = input + output + thought + tool_use``.
 """
 
@@ -336,8 +342,9 @@ class Prompt:
 @dataclasses.dataclass
 class Generation:
     outputs: list[dict[str, Any]]
-    status: str  # completed | requires_action
+    status: str  # completed | requires_action | incomplete (a structured answer cut by the cap)
     usage: dict[str, Any]
+    cut: bool = False  # the final text was cut by max_output_tokens
 
 
 def _texts(contents: Iterable[dict[str, Any]]) -> str:
@@ -409,7 +416,8 @@ def answer_text(prompt: Prompt) -> str:
         return name if bare else f"Your name is {name}."
     if _ASK_CODE.search(text):
         earlier = _user_texts(prompt)[:-1] or _user_texts(prompt)
-        code = _recall(_CODE, earlier)
+        # An earlier question teaches nothing: its "...the code word only" is no code word.
+        code = _recall(_CODE, [t for t in earlier if not _ASK_CODE.search(t)])
         if code is None:
             return "I don't know the code word."
         return code if bare else f"The code word is {code}."
@@ -545,7 +553,9 @@ def _builtin_blocks(
                 "call_id": result_id,
                 "name": name,
                 "server_name": server,
-                "result": [{"type": "text", "text": f"{server} answered: ok"}],
+                # ResultItems {items}: the one shape valid both as a content (any JSON) and as
+                # a content.delta (delta.json: {items} or a string), so a stream can carry it.
+                "result": {"items": [f"{server} answered: ok"]},
             },
         ]
     return []
@@ -654,6 +664,7 @@ def generate(prompt: Prompt, *, faults: frozenset[str] = frozenset()) -> Generat
     functions = [t for t in prompt.tools if t.get("type") == "function"]
     results = [c for c in contents if c.get("type") == "function_result"]
     status = "completed"
+    cut = False
     tool_blocks: list[dict[str, Any]] = []
     final: list[dict[str, Any]] = []
     if not results and functions:
@@ -710,6 +721,9 @@ def generate(prompt: Prompt, *, faults: frozenset[str] = frozenset()) -> Generat
             )
         else:
             final.append({"type": "text", "text": _cap_text(answer, cap)})
+            cut = _cap_text(answer, cap) != answer
+            if cut and prompt.response_format is not None:
+                status = "incomplete"  # a cut JSON is no valid answer (module docstring)
     outputs += tool_blocks + final
     usage = _usage(prompt, outputs, tool_blocks, thought_tokens)
     if cap is not None and usage["total_output_tokens"] > cap:  # an image alone can exceed the cap
@@ -718,4 +732,4 @@ def generate(prompt: Prompt, *, faults: frozenset[str] = frozenset()) -> Generat
         usage["total_tokens"] -= extra
         for entry in usage.get("output_tokens_by_modality", []):
             entry["tokens"] = min(entry["tokens"], cap)
-    return Generation(outputs=outputs, status=status, usage=usage)
+    return Generation(outputs=outputs, status=status, usage=usage, cut=cut)

@@ -150,7 +150,7 @@ FAULTS: dict[str, Fault] = _table(
     # -- conversation state
     (
         "previous-ignored",
-        "CONV-PREVIOUS-CONTEXT",
+        "CONV-PREVIOUS-CONTEXT CONV-CHAIN-TRANSITIVE",  # no context at all: none up the chain either
         "previous_interaction_id is accepted but its context is not used",
     ),
     (

@@ -167,7 +167,7 @@ def frame(events: Iterable[dict[str, Any]], faults: Faults, *, done: bool) -> by
     for event in events:
         name = "message" if faults.on("sse-event-name-mismatch") else event["event_type"]
         data = json.dumps(event, ensure_ascii=False)
-        if faults.on("sse-bad-json") and event["event_type"] == "content.delta":
+        if faults.on("sse-bad-json") and event["event_type"] in ("content.delta", "step.delta"):
             data = data[: len(data) // 2]
         chunks.append(f"event: {name}\ndata: {data}{end}")
     if done:

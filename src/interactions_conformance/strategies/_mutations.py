@@ -37,6 +37,7 @@ class Mutation:
     description: str
     feature: str = ""  # the target feature the mutation needs ("" = none)
     statuses: tuple[int, ...] = (400,)
+    names_field: bool = True  # a 400 must name the offending field (ERR-MESSAGE-FIELD)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -89,7 +90,7 @@ MUTATIONS: dict[str, Mutation] = _table(
     Mutation("unknown-model", "BASIC-UNKNOWN-MODEL", "a model that does not exist", statuses=(400, 404)),
     Mutation("unknown-previous-id", "CONV-PREVIOUS-UNKNOWN", "previous_interaction_id names no interaction", statuses=_ANY_4XX),
     Mutation("unknown-field", "ERR-UNKNOWN-FIELD", "an undocumented top-level field", "strict_fields"),
-    Mutation("malformed-json", "ERR-MALFORMED-JSON", "the body is cut short: not JSON"),
+    Mutation("malformed-json", "ERR-MALFORMED-JSON", "the body is cut short: not JSON", names_field=False),
 )  # fmt: skip
 
 _WRONG: dict[str, list[Any]] = {
@@ -234,11 +235,13 @@ def near_valid_strategy(draw: st.DrawFn, opts: Options, names: tuple[str, ...]) 
         )
         field = "thinking_level"
     elif name == "bad-modality":
-        body["response_modalities"] = [draw(st.sampled_from(["video", "smell", "Text", "speech"]))]
+        # Invalid in every revision: 2026-05 adds video, and its spelling lower-cases TEXT.
+        body["response_modalities"] = [draw(st.sampled_from(["smell", "speech", "hologram"]))]
         field = "response_modalities"
     elif name == "unknown-tool-type":
         body["tools"] = [
-            {"type": draw(st.sampled_from(["invalid_tool_type_xyz", "calculator", "google_maps"]))}
+            # Unknown in every revision (google_maps is a 2026-05 tool).
+            {"type": draw(st.sampled_from(["invalid_tool_type_xyz", "calculator", "teleport"]))}
         ]
         field = "tools"
     elif name == "function-tool-without-name":

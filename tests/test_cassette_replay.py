@@ -22,7 +22,7 @@ from interactions_conformance._cli import main
 
 pytest_plugins = ["pytester"]
 CASSETTES = REPO / "cassettes"
-RECORDED = CASSETTES / "2025-12" / "emulator"
+REVISIONS = ("2025-12", "2026-05")
 
 GUARD = '''
 """Loaded with -p: the replay run may start no emulator and open no socket."""
@@ -44,13 +44,20 @@ socket.socket.connect = _no_network
 '''
 
 
-def _needs_cassettes() -> None:
-    if not RECORDED.is_dir():
-        pytest.skip(f"no recordings at {RECORDED}: pytest suites --record-mode rewrite")
+def _needs_cassettes(revision: str) -> Path:
+    recorded = CASSETTES / revision / "emulator"
+    if not recorded.is_dir():
+        pytest.skip(
+            f"no recordings at {recorded}: pytest suites --revision {revision} --record-mode rewrite"
+        )
+    return recorded
 
 
-def test_the_suites_replay_offline_from_the_committed_cassettes(tmp_path: Path) -> None:
-    _needs_cassettes()
+@pytest.mark.parametrize("revision", REVISIONS)
+def test_the_suites_replay_offline_from_the_committed_cassettes(
+    revision: str, tmp_path: Path
+) -> None:
+    _needs_cassettes(revision)
     (tmp_path / "replay_guard.py").write_text(GUARD)
     results = tmp_path / "results.json"
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(tmp_path), str(REPO / "tests")])}
@@ -66,6 +73,8 @@ def test_the_suites_replay_offline_from_the_committed_cassettes(tmp_path: Path) 
             "--ignore=suites/test_generated.py",
             "--target",
             "cassettes",
+            "--revision",
+            revision,
             "--results",
             str(results),
             "-p",
@@ -85,28 +94,33 @@ def test_the_suites_replay_offline_from_the_committed_cassettes(tmp_path: Path) 
     assert data["target"]["name"] == "cassettes"
     assert data["target"]["base_url"] == "http://cassettes.invalid"
     assert data["summary"]["failed"] == 0
+    assert data["revision"] == revision
     assert data["requests"] > 100
-    sdk = data["rules"]["BASIC-SDK-COMPAT"]
-    assert sdk["status"] == "skipped"
-    assert sdk["reason"].startswith("cannot be replayed from cassettes: the official SDK")
+    if revision == "2025-12":  # BASIC-SDK-COMPAT (SDK 1.55.0) is not a 2026-05 rule
+        sdk = data["rules"]["BASIC-SDK-COMPAT"]
+        assert sdk["status"] == "skipped"
+        assert sdk["reason"].startswith("cannot be replayed from cassettes: the official SDK")
 
 
-def test_every_cassette_names_its_target_revision_tool_and_time() -> None:
-    _needs_cassettes()
-    files = sorted(RECORDED.rglob("*.yaml"))
+@pytest.mark.parametrize("revision", REVISIONS)
+def test_every_cassette_names_its_target_revision_tool_and_time(revision: str) -> None:
+    files = sorted(_needs_cassettes(revision).rglob("*.yaml"))
     assert len(files) > 100
     for path in files:
         metadata = yaml.safe_load(path.read_text("utf-8"))["metadata"]
         assert metadata["target"] == "emulator", path
-        assert metadata["revision"] == "2025-12", path
+        assert metadata["revision"] == revision, path
         assert metadata["tool"].startswith("interactions_conformance "), path
         assert metadata["recorded"].endswith("Z"), path
         assert path.stem in metadata["test"].replace(" ", "_"), path
 
 
-def test_the_committed_cassettes_pass_the_check_command(capsys: pytest.CaptureFixture[str]) -> None:
-    _needs_cassettes()
-    assert main(["check", str(CASSETTES)]) == 0, capsys.readouterr().out
+@pytest.mark.parametrize("revision", REVISIONS)
+def test_the_committed_cassettes_pass_the_check_command(
+    revision: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    recorded = _needs_cassettes(revision)
+    assert main(["check", str(recorded), "--revision", revision]) == 0, capsys.readouterr().out
     assert "0 violations (0 rules), 0 drift" in capsys.readouterr().out
 
 
@@ -161,7 +175,8 @@ def test_target_cassettes_without_recordings_is_a_usage_error(pytester: pytest.P
     pytester.makepyfile("def test_x(api):\n    pass\n")
     result = pytester.runpytest("--target", "cassettes", "--cassette-target", "live")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
-    result.stderr.fnmatch_lines(["*--target cassettes: no recordings at *2025-12?live*"])
+    # The live profile speaks 2026-05 (the live API's only schema since 2026-06-08).
+    result.stderr.fnmatch_lines(["*--target cassettes: no recordings at *2026-05?live*"])
 
 
 def test_unknown_record_mode_is_refused(pytester: pytest.Pytester) -> None:

@@ -33,7 +33,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--target", default="emulator", help="emulator (default), live, or a base URL"
     )
     parser.add_argument(
-        "--revision", default=DEFAULT_REVISION, help="spec revision (default %(default)s)"
+        "--revision",
+        help=f"spec revision (default: the target profile's, else {DEFAULT_REVISION}; "
+        "the live profiles speak 2026-05)",
     )
     parser.add_argument("--profile", help="target profile TOML")
     parser.add_argument("--api-key", help="API key (default: $GEMINI_API_KEY)")
@@ -59,8 +61,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def _pytest_args(args: argparse.Namespace) -> list[str]:
     root = suites_root()
     argv = [str(root), f"--rootdir={root}", "-p", "no:cacheprovider", "--strict-markers"]
-    argv += ["-o", "xfail_strict=true", "--target", args.target, "--revision", args.revision]
-    argv += ["--results", args.results]
+    argv += ["-o", "xfail_strict=true", "--target", args.target, "--results", args.results]
+    if args.revision is not None:
+        argv += ["--revision", args.revision]
     for flag in ("profile", "api_key", "second_api_key", "token_budget"):
         value = getattr(args, flag)
         if value is not None:

@@ -400,6 +400,8 @@ class ConformanceState:
         mode = self.record_mode()
         if mode is None:
             return None
+        if any(True for _ in item.iter_markers("no_cassette")):
+            return None  # cannot be replayed, so nothing is recorded (its reason is the marker's)
         from . import __name__ as package
         from ._cassettes import Cassette, CassetteError, CassetteTransport
         from ._cli import _version

@@ -8,7 +8,16 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "src" / "interactions_conformance"
-CORE = ["_spec.py", "_findings.py", "_traffic.py", "_secrets.py", "_sse.py", "_wire.py", "_diff.py", "checks"]
+CORE = [
+    "_spec.py",
+    "_findings.py",
+    "_traffic.py",
+    "_secrets.py",
+    "_sse.py",
+    "_wire.py",
+    "_diff.py",
+    "checks",
+]
 # What core may not import: other layers, and anything that does I/O or testing.
 CORE_FORBIDDEN = {
     "interactions_conformance.emulator",

@@ -104,7 +104,7 @@ class Profile:
             raise ProfileError(f"{path or 'profile'}: tier must be 'free' or 'paid', not {tier!r}")
         revision = data.get("revision")
         if revision is not None and not isinstance(revision, str):
-            raise ProfileError(f"{path or 'profile'}: revision must be a string like \"2026-05\"")
+            raise ProfileError(f'{path or "profile"}: revision must be a string like "2026-05"')
         return cls(
             name=str(data.get("name", Path(path).stem or "custom")),
             description=str(data.get("description", "")),

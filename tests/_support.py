@@ -5,6 +5,7 @@ Plain functions only: the fixtures live in ``conftest.py``.
 
 from __future__ import annotations
 
+import copy
 import functools
 import json
 from collections.abc import Iterable, Iterator
@@ -107,3 +108,34 @@ def validate_recording(revision: Revision, path: Path) -> tuple[list[Violation],
 def pairs(violations: Iterable[Violation]) -> set[tuple[str, str]]:
     """(rule, where) of each violation."""
     return {(v.rule, v.where) for v in violations}
+
+
+def rebuild_steps(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The steps a client rebuilds from 2026-05 step.start / step.delta events, written apart from
+    the checker's reassembly so that tests have an oracle of their own (the SDK's accumulation)."""
+    steps: dict[int, dict[str, Any]] = {}
+    arguments: dict[int, str] = {}
+    for event in events:
+        index = event.get("index")
+        if event["event_type"] == "step.start":
+            steps[index] = copy.deepcopy(event["step"])
+        elif event["event_type"] == "step.delta":
+            step, delta = steps[index], dict(event["delta"])
+            kind = delta.pop("type")
+            if kind == "arguments_delta":
+                arguments[index] = arguments.get(index, "") + delta["arguments"]
+            elif kind == "thought_signature":
+                step["signature"] = step.get("signature", "") + delta["signature"]
+            elif kind == "thought_summary":
+                step.setdefault("summary", []).append(delta["content"])
+            elif step["type"] == "model_output":
+                content = step.setdefault("content", [])
+                if kind == "text" and content and content[-1]["type"] == "text":
+                    content[-1]["text"] += delta["text"]
+                else:
+                    content.append({"type": kind, **delta})
+            else:
+                step.update(delta)
+    for index, text in arguments.items():
+        steps[index]["arguments"] = json.loads(text)
+    return [steps[i] for i in sorted(steps)]

@@ -5,7 +5,6 @@ out. Every 2026-05 answer here is validated (strict) against spec/2026-05."""
 from __future__ import annotations
 
 import contextlib
-import copy
 import json
 import subprocess
 import sys
@@ -16,7 +15,7 @@ from typing import Any
 import httpx
 import pytest
 
-from _support import REAL_TRAFFIC, load_recording
+from _support import REAL_TRAFFIC, load_recording, rebuild_steps
 from emulator_helpers import AGENT, KEY, MODEL, WEATHER_TOOL, emulator, events_of, parse_sse
 from interactions_conformance import load_revision
 from interactions_conformance._wire import LEGACY_SCHEMA_MESSAGE, outputs_of
@@ -110,34 +109,6 @@ def final_text(body: dict[str, Any]) -> str:
     last = body["steps"][-1]
     assert last["type"] == "model_output", body["steps"]
     return str(last["content"][-1]["text"])
-
-
-def rebuild(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The steps a client rebuilds from step.start / step.delta."""
-    steps: dict[int, dict[str, Any]] = {}
-    arguments: dict[int, str] = {}
-    for event in events:
-        index = event.get("index")
-        if event["event_type"] == "step.start":
-            steps[index] = copy.deepcopy(event["step"])
-        elif event["event_type"] == "step.delta":
-            step, delta = steps[index], dict(event["delta"])
-            kind = delta.pop("type")
-            if kind == "arguments_delta":
-                arguments[index] = arguments.get(index, "") + delta["arguments"]
-            elif kind == "thought_signature":
-                step["signature"] = step.get("signature", "") + delta["signature"]
-            elif step["type"] == "model_output":
-                content = step.setdefault("content", [])
-                if kind == "text" and content and content[-1]["type"] == "text":
-                    content[-1]["text"] += delta["text"]
-                else:
-                    content.append({"type": kind, **delta})
-            else:
-                step.update(delta)
-    for index, text in arguments.items():
-        steps[index]["arguments"] = json.loads(text)
-    return [steps[i] for i in sorted(steps)]
 
 
 # -- steps in, steps out -------------------------------------------------------------------
@@ -320,14 +291,16 @@ def test_a_stream_is_steps_events_in_the_recorded_order(api: StepsApi) -> None:
     assert "steps" not in completed
     assert completed["usage"]["total_tokens"] > 0
     got = ok(api.get(completed["id"]))
-    assert rebuild(events) == got["steps"][1:]  # the stream equals the resource's output steps
+    assert (
+        rebuild_steps(events) == got["steps"][1:]
+    )  # the stream equals the resource's output steps
 
 
 def test_a_replay_and_a_resume_read_the_same_log_in_steps(api: StepsApi) -> None:
     body = ok(api.create({"model": MODEL, "input": "What is 17*23?"}))
     replay = events_of(api.get(body["id"], stream="true").text)
     assert replay[0]["event_type"] == "interaction.created"
-    assert rebuild(replay) == body["steps"]
+    assert rebuild_steps(replay) == body["steps"]
     resumed = events_of(
         api.get(body["id"], stream="true", last_event_id=replay[3]["event_id"]).text
     )
@@ -342,7 +315,7 @@ def test_a_background_interaction_runs_and_streams_in_steps(api: StepsApi) -> No
     assert done["status"] == "completed"
     assert kinds(done)[0] == "user_input"
     events = events_of(api.get(created["id"], stream="true").text)
-    assert rebuild(events) == done["steps"][1:]
+    assert rebuild_steps(events) == done["steps"][1:]
 
 
 def test_a_cancelled_background_interaction_answers_in_steps(api: StepsApi) -> None:
@@ -614,4 +587,4 @@ def test_built_in_tool_steps_are_valid_posted_and_streamed(
     events = events_of(
         api.create({"model": MODEL, "input": ask, "tools": [tool], "stream": True}).text
     )
-    assert rebuild(events) == body["steps"]
+    assert rebuild_steps(events) == body["steps"]

@@ -16,7 +16,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from _support import REAL_TRAFFIC, load_recording, real_traffic_files, revision_meta
+from _support import REAL_TRAFFIC, load_recording, real_traffic_files, rebuild_steps, revision_meta
 from interactions_conformance import load_revision
 from interactions_conformance._wire import (
     LEGACY_SCHEMA_MESSAGE,
@@ -606,36 +606,6 @@ def test_recorded_legacy_resources_translate_to_valid_steps(path: Any) -> None:
 # -- stream events ---------------------------------------------------------------------------
 
 
-def _rebuild(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The steps a client rebuilds from step.start / step.delta (the SDK's accumulation)."""
-    steps: dict[int, dict[str, Any]] = {}
-    arguments: dict[int, str] = {}
-    for event in events:
-        index = event.get("index")
-        if event["event_type"] == "step.start":
-            steps[index] = copy.deepcopy(event["step"])
-        elif event["event_type"] == "step.delta":
-            step, delta = steps[index], dict(event["delta"])
-            kind = delta.pop("type")
-            if kind == "arguments_delta":
-                arguments[index] = arguments.get(index, "") + delta["arguments"]
-            elif kind == "thought_signature":
-                step["signature"] = step.get("signature", "") + delta["signature"]
-            elif kind == "thought_summary":
-                step.setdefault("summary", []).append(delta["content"])
-            elif step["type"] == "model_output":
-                content = step.setdefault("content", [])
-                if kind == "text" and content and content[-1]["type"] == "text":
-                    content[-1]["text"] += delta["text"]
-                else:
-                    content.append({"type": kind, **delta})
-            else:
-                step.update(delta)
-    for index, text in arguments.items():
-        steps[index]["arguments"] = json.loads(text)
-    return [steps[i] for i in sorted(steps)]
-
-
 @FAST
 @given(resources())
 def test_a_translated_stream_is_valid_and_rebuilds_the_steps(resource: dict[str, Any]) -> None:
@@ -656,7 +626,7 @@ def test_a_translated_stream_is_valid_and_rebuilds_the_steps(resource: dict[str,
     assert kinds[-1] == "interaction.completed"
     assert set(kinds[2:-1]) <= {"step.start", "step.delta", "step.stop"}
     assert "steps" not in wire[-1]["interaction"]  # completed carries no steps (recorded)
-    assert _rebuild(wire) == interaction_to_wire(resource, STEPS)["steps"]
+    assert rebuild_steps(wire) == interaction_to_wire(resource, STEPS)["steps"]
     assert events_to_wire(canonical, LEGACY) == [_in_2025_12(e) for e in canonical]
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping
 
-from .._wire import INPUT_STEP_TYPES
+from .._wire import CONTENT_TYPES, INPUT_STEP_TYPES, STEP_TYPES
 
 __all__ = ["GRAMMARS", "Grammar", "ToolOutputs", "grammar_for"]
 
@@ -208,24 +208,14 @@ _2025_12 = Grammar(
     },
 )
 
-# Block types on both sides of a tool: each streams deltas of its own type.
-_TOOL_BLOCKS_2026_05 = (
-    "function_result",
-    "code_execution_call",
-    "code_execution_result",
-    "url_context_call",
-    "url_context_result",
-    "google_search_call",
-    "google_search_result",
-    "mcp_server_tool_call",
-    "mcp_server_tool_result",
-    "file_search_call",
-    "file_search_result",
-    "google_maps_call",
-    "google_maps_result",
+# Block types on both sides of a tool: each streams deltas of its own type (every step type
+# but the input, the model's output and thought, and function_call, whose arguments stream as
+# arguments_delta strings).
+_TOOL_BLOCKS_2026_05 = tuple(
+    sorted(STEP_TYPES - {"user_input", "model_output", "thought", "function_call"})
 )
 # The content types of a model_output step (content.json; GEN-IMAGE-OUTPUT, SDK 2.3.0 output_*).
-_OUTPUT_CONTENT_2026_05 = frozenset({"text", "image", "audio", "document", "video"})
+_OUTPUT_CONTENT_2026_05 = CONTENT_TYPES
 
 # The steps schema (MIG; SDK250 step_start.py / step_delta.py / interaction_sse_event.py;
 # API-SURFACE 8 "Steps-era SSE as recorded"; spec/2026-05/rules.yaml for the decisions cited).

@@ -172,3 +172,15 @@ def test_request_sends_a_body_exactly_as_written() -> None:
     legacy = {"model": "m", "input": "hi", "response_mime_type": "application/json"}
     client.request("POST", "interactions", json_body=legacy)
     assert bodies == [legacy]
+
+
+def test_only_a_create_spends_tokens() -> None:
+    # A GET reports the usage of a generation paid for at create: counting it would spend twice.
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, json={"id": "i1", "usage": {"total_tokens": 7}})
+
+    client, _ = _client(handler)
+    client.create({"model": "m", "input": "hi"})
+    client.get("i1")
+    client.get("i1")
+    assert client.tokens == 7

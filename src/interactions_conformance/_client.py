@@ -12,6 +12,7 @@ import json
 import time
 from collections.abc import Callable, Mapping
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -29,10 +30,20 @@ class TokenBudgetExceeded(Exception):
     """The run has spent its ``--token-budget``; no further requests are sent."""
 
 
+def _is_create(exchange: Exchange) -> bool:
+    return exchange.request.method == "POST" and urlsplit(exchange.request.url).path.endswith(
+        "/interactions"
+    )
+
+
 def tokens_used(exchange: Exchange) -> int:
-    """Tokens an exchange cost, from the usage the target reported (0 when unknown)."""
+    """Tokens an exchange cost, from the usage the target reported (0 when unknown).
+
+    Only a create spends: a GET (or a replayed stream) reports the usage of a generation that
+    was paid for when it was created, so counting it again would spend the budget twice.
+    """
     response = exchange.response
-    if response.status >= 400:
+    if response.status >= 400 or not _is_create(exchange):
         return 0
     if response.is_stream:
         total = 0

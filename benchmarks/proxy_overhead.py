@@ -1,105 +1,82 @@
-"""What the validating proxy costs: the same requests to the emulator, directly and through it.
+"""Proxy overhead: the same traffic to the emulator directly and through the validating proxy.
 
-The emulator and the proxy run as their own processes (as a user runs them); one client sends
-rounds of create (JSON), create (streamed) and get, one request at a time, alternating
-direct and proxied so that both see the same machine load. Every exchange through the proxy
-is checked (schemas, usage, the stream grammar), in its worker thread after the response.
+The emulator and the proxy run as their own processes, as a user runs them
+(`interactions-conformance serve`, `interactions-conformance proxy --log`); every exchange
+through the proxy is checked (schemas, usage, the stream grammar) in its worker thread. In one
+run, with direct and proxied phases alternating so that both see the same machine load:
 
-    python benchmarks/proxy_overhead.py [--rounds 100]
+1. latency: one request at a time (create, streamed create, get), p50 and p99 each way;
+2. throughput: ``--clients`` concurrent clients for ``--seconds`` per phase, non-streamed
+   (create then get) and streamed (create with stream), requests/s each way;
+3. per event: an emulator that pauses ``--event-delay`` between streamed events, so that each
+   event leaves on its own; the time each event reaches the client, direct and proxied.
 
-Prints the median and mean latency of each kind, direct and proxied; the last lines are the
-ratios (proxied / direct) and the extra milliseconds per request.
+    python benchmarks/proxy_overhead.py [--rounds 200] [--clients 8] [--seconds 5]
+
+Prints each figure; the last lines are the ratios and the added milliseconds beside the
+targets (throughput >= 85% of direct, < 1 ms added at p50 per request and per event).
 """
 
 from __future__ import annotations
 
 import argparse
-import socket
-import statistics
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-import httpx
-
-KEY = "emulator-key"
-MODEL = "gemini-2.5-flash-lite"
-CREATE = {"model": MODEL, "input": "What is 17*23? Answer with the number only."}
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-def _start(args: list[str], url: str) -> subprocess.Popen[bytes]:
-    command = [sys.executable, "-m", "interactions_conformance._cli", *args]
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        try:
-            httpx.get(f"{url}/v1beta/interactions/none", timeout=1)
-            return process
-        except httpx.HTTPError:
-            time.sleep(0.1)
-    process.kill()
-    raise SystemExit(f"{' '.join(args)} did not start")
+from _common import emulator, event_delays, latency, percentile, proxy, throughput
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rounds", type=int, default=100, help="rounds of 3 requests each way")
+    parser.add_argument("--rounds", type=int, default=200, help="sequential rounds each way")
+    parser.add_argument("--clients", type=int, default=8, help="concurrent clients")
+    parser.add_argument("--seconds", type=float, default=5, help="seconds of load per kind, side")
+    parser.add_argument("--event-delay", type=float, default=0.005, help="pause between events")
+    parser.add_argument("--event-rounds", type=int, default=40, help="delayed streams each way")
     args = parser.parse_args()
-    up_port, proxy_port = _free_port(), _free_port()
-    upstream, proxied = f"http://127.0.0.1:{up_port}", f"http://127.0.0.1:{proxy_port}"
     log = Path(tempfile.mkdtemp()) / "proxy.jsonl"
-    emulator = _start(["serve", "--port", str(up_port)], upstream)
-    proxy = _start(
-        ["proxy", "--upstream", upstream, "--port", str(proxy_port), "--log", str(log)], proxied
-    )
-    times: dict[tuple[str, str], list[float]] = {}
-    headers = {"x-goog-api-key": KEY}
-    try:
-        with httpx.Client(headers=headers, timeout=30) as client:
-            for _ in range(args.rounds):
-                for name, base in (("direct", upstream), ("proxied", proxied)):
-                    t = time.perf_counter()
-                    ident = client.post(f"{base}/v1beta/interactions", json=CREATE).json()["id"]
-                    times.setdefault((name, "create"), []).append(time.perf_counter() - t)
-                    t = time.perf_counter()
-                    body = {**CREATE, "stream": True}
-                    with client.stream("POST", f"{base}/v1beta/interactions", json=body) as r:
-                        r.read()
-                    times.setdefault((name, "stream"), []).append(time.perf_counter() - t)
-                    t = time.perf_counter()
-                    client.get(f"{base}/v1beta/interactions/{ident}").raise_for_status()
-                    times.setdefault((name, "get"), []).append(time.perf_counter() - t)
-    finally:
-        proxy.terminate()
-        proxy.wait(timeout=10)
-        emulator.terminate()
-        emulator.wait(timeout=10)
-    lines = log.read_text("utf-8").splitlines()
+    with emulator() as (upstream, _), proxy(upstream, "--log", str(log)) as proxied:
+        sides = {"direct": upstream, "proxied": proxied}
+        times = latency(sides, args.rounds)
+        rates = throughput(sides, args.clients, args.seconds)
+        time.sleep(1)  # the proxy's last checks end after the last response
+    with emulator(event_delay=args.event_delay) as (upstream, _), proxy(upstream) as proxied:
+        p50_event, max_event, count = event_delays(
+            {"direct": upstream, "proxied": proxied}, args.event_rounds
+        )["proxied"]
+    lines = log.read_text("utf-8").splitlines() if log.exists() else []
+    exchanges = sum('"kind": "exchange"' in line for line in lines)
     checked = sum('"kind": "exchange"' in line and '"checked": true' in line for line in lines)
     violations = sum('"kind": "violation"' in line for line in lines)
-    print(f"{args.rounds} rounds; proxy checked {checked} exchanges, {violations} violations")
-    total_direct = total_proxied = 0.0
+    print(f"proxy log: {exchanges} exchanges, {checked} checked, {violations} violations")
+    print(f"latency, one request at a time, {args.rounds} rounds each way (ms):")
+    added: dict[str, float] = {}
     for kind in ("create", "stream", "get"):
         direct, via = times[("direct", kind)], times[("proxied", kind)]
-        total_direct += sum(direct)
-        total_proxied += sum(via)
+        d50, v50 = percentile(direct, 50) * 1e3, percentile(via, 50) * 1e3
+        d99, v99 = percentile(direct, 99) * 1e3, percentile(via, 99) * 1e3
+        added[kind] = v50 - d50
         print(
-            f"  {kind:<7} direct median {statistics.median(direct) * 1000:6.2f} ms, "
-            f"proxied {statistics.median(via) * 1000:6.2f} ms "
-            f"(ratio {statistics.median(via) / statistics.median(direct):.2f})"
+            f"  {kind:<7} direct p50 {d50:6.2f} p99 {d99:6.2f}; "
+            f"proxied p50 {v50:6.2f} p99 {v99:6.2f}; added p50 {v50 - d50:+.2f}"
         )
-    count = len(times[("direct", "create")]) * 3
-    print(f"ratio (proxied / direct, all requests): {total_proxied / total_direct:.2f}")
-    print(f"extra per request: {(total_proxied - total_direct) / count * 1000:.2f} ms")
+    print(f"throughput, {args.clients} concurrent clients (requests/s):")
+    for kind in ("json", "stream"):
+        d, p = rates[("direct", kind)], rates[("proxied", kind)]
+        print(f"  {kind:<7} direct {d:7.0f}; proxied {p:7.0f} ({p / d:.0%})")
+    print(
+        f"per event ({count} events a stream, {args.event_delay * 1e3:g} ms apart, "
+        f"{args.event_rounds} streams each way): added p50 {p50_event * 1e3:+.2f} ms, "
+        f"worst event {max_event * 1e3:+.2f} ms"
+    )
+    for kind in ("json", "stream"):
+        ratio = rates[("proxied", kind)] / rates[("direct", kind)]
+        print(f"ratio throughput proxied / direct, {kind}: {ratio:.2f} (target >= 0.85)")
+    for kind, extra in added.items():
+        print(f"added p50 per request, {kind}: {extra:.2f} ms (target < 1)")
+    print(f"added p50 per event: {p50_event * 1e3:.2f} ms (target < 1)")
     return 0
 
 

@@ -16,6 +16,17 @@ Schema conventions the validator relies on (spec/README.md explains them):
 * ``"x-rule": "RULE-ID"`` on a subschema names the catalogue rule that a
   failure inside it breaks; the nearest enclosing one in the same document
   wins, and every document has one at its top.
+
+Fast accept, slow explain. Every exchange is validated, and nearly every
+instance is fine, so a compiled validator (``jsonschema-rs``) answers first.
+Because the schemas are closed, "valid" there means no violation *and* no
+drift: the result is empty and nothing else runs. When it finds only
+unknown properties and unknown values of open enums (the usual shape of live
+traffic, lenient mode), those errors are turned into the same drift the slow
+path gives. Anything else, strict mode, or an instance it cannot read goes to
+python-jsonschema, which explains each failure (rule, expected, actual,
+where). tests/test_spec_fast_path.py holds the two paths to the same answers.
+Without the ``jsonschema-rs`` wheel every call takes the slow path.
 """
 
 from __future__ import annotations
@@ -28,6 +39,7 @@ from collections.abc import Iterator, Mapping
 from importlib import resources
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 import jsonschema
 import referencing
@@ -36,6 +48,12 @@ import yaml
 from referencing.jsonschema import DRAFT202012
 
 from ._findings import Drift, Violation, excerpt
+
+jsonschema_rs: Any
+try:
+    import jsonschema_rs
+except ImportError:  # pragma: no cover - a dependency; without its wheel, the slow path only
+    jsonschema_rs = None
 
 __all__ = [
     "DEFAULT_REVISION",
@@ -150,9 +168,11 @@ def pointer(path: Any) -> str:
 class Revision:
     """One spec revision: its schemas, its rules, and a validator for both."""
 
-    def __init__(self, name: str, folder: Path) -> None:
+    def __init__(self, name: str, folder: Path, *, fast: bool = True) -> None:
+        """``fast=False`` validates with python-jsonschema alone (the benchmarks compare)."""
         self.name = name
         self.folder = folder
+        self.fast = fast and jsonschema_rs is not None
         try:
             self.meta: dict[str, Any] = json.loads((folder / "revision.json").read_text("utf-8"))
         except (OSError, ValueError) as exc:
@@ -166,6 +186,7 @@ class Revision:
         self.base_uri = f"{_SCHEMA_BASE}{name}/"
         self.registry = self._build_registry()
         self._places: dict[int, _Place] = {}
+        self._keyword_places: dict[str, tuple[_Place, dict[str, Any]]] = {}
         for stem, schema in self.schemas.items():
             self._index_places(stem, schema, "", schema.get("x-rule", "SCHEMA-VALID"))
         self.rules: dict[str, Rule] = {}
@@ -211,12 +232,16 @@ class Revision:
             for i, value in enumerate(node):
                 self._index_places(stem, value, f"{at}/{i}", rule)
 
-    @functools.cache  # noqa: B019 - revisions live as long as the process
-    def _validator(self, name: str) -> jsonschema.protocols.Validator:
+    def _stem(self, name: str) -> tuple[str, str]:
         stem, _, fragment = name.partition("#")
         if stem not in self.schemas:
             known = ", ".join(sorted(self.schemas))
             raise SpecError(f"revision {self.name} has no schema {stem!r}; known: {known}")
+        return stem, fragment
+
+    @functools.cache  # noqa: B019 - revisions live as long as the process
+    def _validator(self, name: str) -> jsonschema.protocols.Validator:
+        stem, fragment = self._stem(name)
         uri = f"{self.base_uri}{stem}.json"
         schema: Any = self.schemas[stem]
         if fragment:
@@ -243,28 +268,135 @@ class Revision:
     def validate(
         self, instance: Any, schema: str, *, strict: bool = False, at: str = ""
     ) -> ValidationResult:
-        """Validate ``instance`` against the named schema (a file stem, optionally ``#fragment``).
+        """Validate ``instance`` (a JSON value, as ``json.loads`` gives it) against the named
+        schema (a file stem, optionally ``#fragment``).
 
-        ``at`` prefixes every reported location (``event 3``, ``exchange 2``).
+        ``at`` prefixes every reported location (``event 3``, ``exchange 2``). Drift comes in
+        instance order (by location), whichever path found it.
         """
+        fast = self._fast_validator(schema)
+        if fast is not None:
+            try:
+                if fast.is_valid(instance):
+                    return ValidationResult([], [])
+                if not strict:
+                    drift = self._fast_drift(fast, instance)
+                    if drift is not None:
+                        return ValidationResult([], _placed(drift, at))
+            except (ValueError, UnicodeError):
+                pass  # not JSON the compiled validator can read (a lone surrogate, ...)
+        return self._validate_slow(instance, schema, strict=strict, at=at)
+
+    def _validate_slow(
+        self, instance: Any, schema: str, *, strict: bool = False, at: str = ""
+    ) -> ValidationResult:
+        """python-jsonschema alone: every error, classified (the explaining path)."""
         validator = self._validator(schema)
         violations: list[Violation] = []
         drift: list[Drift] = []
         for error in validator.iter_errors(instance):
             for item in self._classify(error, strict=strict, schema=schema):
                 if isinstance(item, Drift):
-                    drift.append(
-                        dataclasses.replace(item, where=f"{at} {item.where}".strip())
-                        if at
-                        else item
-                    )
+                    drift.append(item)
                 else:
                     violations.append(item.with_context(where_prefix=at) if at else item)
-        return ValidationResult(violations, drift)
+        return ValidationResult(violations, _placed(drift, at))
 
     def is_valid(self, instance: Any, schema: str) -> bool:
         """True when the instance has neither violation nor drift."""
+        fast = self._fast_validator(schema)
+        if fast is not None:
+            try:
+                return bool(fast.is_valid(instance))
+            except (ValueError, UnicodeError):
+                pass
         return bool(self._validator(schema).is_valid(instance))
+
+    # -- the fast path ---------------------------------------------------------
+
+    @functools.cache  # noqa: B019 - revisions live as long as the process
+    def _fast_validator(self, name: str) -> Any:
+        """The compiled validator of a schema, or None (no jsonschema-rs, or it refused the schema)."""
+        stem, fragment = self._stem(name)
+        if not self.fast or jsonschema_rs is None:
+            return None
+        ref = f"{self.base_uri}{stem}.json" + (f"#{fragment}" if fragment else "")
+        try:
+            return jsonschema_rs.Draft202012Validator(
+                {"$ref": ref},
+                registry=self._fast_registry(),
+                retriever=_refuse_retrieval,
+                validate_formats=False,  # as python-jsonschema: format is an annotation
+            )
+        except (ValueError, jsonschema_rs.ReferencingError):  # pragma: no cover - spec data bug
+            return None
+
+    @functools.cache  # noqa: B019 - revisions live as long as the process
+    def _fast_registry(self) -> Any:
+        assert jsonschema_rs is not None
+        return jsonschema_rs.Registry(
+            [(f"{self.base_uri}{stem}.json", schema) for stem, schema in self.schemas.items()],
+            draft=jsonschema_rs.Draft202012,
+            retriever=_refuse_retrieval,
+        )
+
+    def _fast_drift(self, fast: Any, instance: Any) -> list[Drift] | None:
+        """The drift, when every error the compiled validator finds is drift; else None.
+
+        Mirrors `_classify` in lenient mode: an ``additionalProperties`` error gives one drift
+        per unknown property, an open ``enum`` one drift for its value.
+        """
+        assert jsonschema_rs is not None
+        kinds = jsonschema_rs.ValidationErrorKind
+        drift: list[Drift] = []
+        for error in fast.iter_errors(instance):
+            kind = error.kind
+            if not isinstance(kind, kinds.AdditionalProperties | kinds.Enum):
+                return None
+            found = self._keyword_place(error.absolute_keyword_location)
+            if found is None:
+                return None
+            place, sub = found
+            value = _at_path(instance, error.instance_path)
+            where = pointer(error.instance_path)
+            schema_name = f"{place.document}.json#{place.pointer}"
+            if isinstance(kind, kinds.Enum):
+                if not sub.get("x-open"):
+                    return None
+                drift.append(
+                    Drift(sub.get("x-open-what", "enum value"), str(value), where, schema_name)
+                )
+            elif isinstance(value, dict):
+                drift.extend(
+                    Drift("property", extra, f"{where}/{_escape(extra)}", schema_name)
+                    for extra in _extras(sub, value)
+                )
+            else:  # pragma: no cover - additionalProperties fails objects only
+                return None
+        return drift
+
+    def _keyword_place(self, location: str | None) -> tuple[_Place, dict[str, Any]] | None:
+        """Where a compiled validator's failing keyword lives: the place and the subschema."""
+        if location is None:
+            return None
+        cached = self._keyword_places.get(location)
+        if cached is None:
+            uri, _, fragment = location.partition("#")
+            stem = uri.removeprefix(self.base_uri).removesuffix(".json")
+            node: Any = self.schemas.get(stem) if uri.startswith(self.base_uri) else None
+            tokens = [unquote(t).replace("~1", "/").replace("~0", "~") for t in fragment.split("/")]
+            for token in tokens[1:-1]:  # the leading "" and the keyword itself
+                if isinstance(node, dict):
+                    node = node.get(token)
+                elif isinstance(node, list) and token.isdigit() and int(token) < len(node):
+                    node = node[int(token)]
+                else:
+                    node = None
+            place = self._places.get(id(node)) if isinstance(node, dict) else None
+            if place is None or not isinstance(node, dict):
+                return None
+            cached = self._keyword_places[location] = (place, node)
+        return cached
 
     # -- error classification --------------------------------------------------
 
@@ -285,13 +417,7 @@ class Revision:
             error.instance, dict
         ):
             known = set(sub.get("properties", {}))
-            patterns = [re.compile(p) for p in sub.get("patternProperties", {})]
-            extras = [
-                k
-                for k in error.instance
-                if k not in known and not any(p.search(k) for p in patterns)
-            ]
-            for extra in extras:
+            for extra in _extras(sub, error.instance):
                 at = f"{where}/{_escape(extra)}"
                 if strict:
                     yield Violation(
@@ -334,6 +460,37 @@ class Revision:
             schema_path=schema_path,
             statement=self.statement(rule),
         )
+
+
+def _refuse_retrieval(uri: str) -> Any:
+    # No network retrieval, ever: an unknown $ref is a bug in the spec data.
+    raise ValueError(f"no such schema in the revision: {uri}")
+
+
+def _extras(sub: Mapping[str, Any], instance: Mapping[str, Any]) -> list[str]:
+    """The properties of an object that its closed subschema does not know, in instance order."""
+    known = sub.get("properties", {})
+    patterns = [re.compile(p) for p in sub.get("patternProperties", {})]
+    return [k for k in instance if k not in known and not any(p.search(k) for p in patterns)]
+
+
+def _at_path(instance: Any, path: Any) -> Any:
+    for step in path:
+        instance = instance[step]
+    return instance
+
+
+def _drift_order(item: Drift) -> tuple[Any, ...]:
+    steps = tuple((0, int(t), "") if t.isdigit() else (1, 0, t) for t in item.where.split("/"))
+    return (steps, item.schema, item.what, item.name)
+
+
+def _placed(drift: list[Drift], at: str) -> list[Drift]:
+    """Drift in instance order (both paths agree on it), its locations prefixed with ``at``."""
+    drift.sort(key=_drift_order)
+    if at:
+        return [dataclasses.replace(d, where=f"{at} {d.where}".strip()) for d in drift]
+    return drift
 
 
 def _missing_property(error: jsonschema.ValidationError) -> str | None:

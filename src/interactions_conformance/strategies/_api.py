@@ -9,6 +9,7 @@ a test draws from it; the strategy's ``repr`` shows the call that built it
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Collection, Iterable
 from typing import Any
 
@@ -33,6 +34,28 @@ def _options(
     return check_options(revision, model, agent, chosen, max_output_tokens)
 
 
+# A strategy is a reusable description: built once per set of arguments, not once per draw
+# (a draw rebuilt the whole request strategy, which was most of generation's cost).
+@functools.cache
+def _request_strategy(
+    revision: str, model: str, agent: str, features: tuple[str, ...] | None, max_output_tokens: int
+) -> st.SearchStrategy[dict[str, Any]]:
+    return request_strategy(_options(revision, model, agent, features, max_output_tokens))
+
+
+@functools.cache
+def _near_valid_strategy(
+    revision: str,
+    model: str,
+    agent: str,
+    features: tuple[str, ...] | None,
+    max_output_tokens: int,
+    mutations: tuple[str, ...],
+) -> st.SearchStrategy[NearValid]:
+    opts = _options(revision, model, agent, features, max_output_tokens)
+    return near_valid_strategy(opts, mutations)
+
+
 def _draw_create_requests(
     draw: st.DrawFn,
     revision: str = "2025-12",
@@ -42,7 +65,7 @@ def _draw_create_requests(
     features: tuple[str, ...] | None = None,
     max_output_tokens: int = 16,
 ) -> dict[str, Any]:
-    return draw(request_strategy(_options(revision, model, agent, features, max_output_tokens)))
+    return draw(_request_strategy(revision, model, agent, features, max_output_tokens))
 
 
 def _draw_near_valid_requests(
@@ -55,8 +78,10 @@ def _draw_near_valid_requests(
     max_output_tokens: int = 16,
     mutations: tuple[str, ...] | None = None,
 ) -> NearValid:
-    opts = _options(revision, model, agent, features, max_output_tokens)
-    return draw(near_valid_strategy(opts, mutations or tuple(MUTATIONS)))
+    strategy = _near_valid_strategy(
+        revision, model, agent, features, max_output_tokens, mutations or tuple(MUTATIONS)
+    )
+    return draw(strategy)
 
 
 def _draw_from_schema(draw: st.DrawFn, name: str, revision: str = "2025-12") -> Any:

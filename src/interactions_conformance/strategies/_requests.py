@@ -22,6 +22,7 @@ Every drawn request still validates against ``create-request`` (strict), which
 from __future__ import annotations
 
 import base64
+import functools
 import struct
 import zlib
 from collections.abc import Collection
@@ -189,11 +190,13 @@ def check_options(
 # -- pieces -------------------------------------------------------------------------
 
 
+@functools.cache  # strategies are reusable: built once, not once per draw
 def texts() -> st.SearchStrategy[str]:
     words = st.lists(st.sampled_from(_WORDS), min_size=1, max_size=4).map(" ".join)
     return st.one_of(st.sampled_from(PROMPTS), words)
 
 
+@functools.cache  # strategies are reusable: built once, not once per draw
 def media_contents(opts: Options, kind: str) -> st.SearchStrategy[dict[str, Any]]:
     walker = opts.walker
     if kind == "document":
@@ -213,6 +216,7 @@ def media_contents(opts: Options, kind: str) -> st.SearchStrategy[dict[str, Any]
     return st.fixed_dictionaries(base, optional=optional)
 
 
+@functools.cache  # strategies are reusable: built once, not once per draw
 def user_contents(opts: Options) -> st.SearchStrategy[dict[str, Any]]:
     text = st.builds(lambda t: {"type": "text", "text": t}, texts())
     if not opts.has("multimodal_input"):
@@ -324,6 +328,7 @@ def _turns(draw: st.DrawFn, opts: Options, functions: list[dict[str, Any]]) -> l
     return turns
 
 
+@functools.cache  # strategies are reusable: built once, not once per draw
 def _user_turn_content(opts: Options) -> st.SearchStrategy[Any]:
     return st.one_of(texts(), st.lists(user_contents(opts), min_size=1, max_size=2))
 

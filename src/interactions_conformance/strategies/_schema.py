@@ -134,6 +134,9 @@ class SchemaWalker:
         merged.update({k: v for k, v in extra.schema.items() if k in ("enum", "const")})
         return Node(resolved.doc, merged)
 
+    # Walkers live as long as the process (walker_for) and schemas never change under them, so
+    # what a name reads is built once: request strategies ask for the same names every draw.
+    @functools.cache  # noqa: B019
     def enum(self, name: str, *, key: str = "enum") -> tuple[Any, ...]:
         """The enum of a subschema (following ``$ref``), e.g. every input content type."""
         node = self.resolve(self.node(name))
@@ -142,6 +145,7 @@ class SchemaWalker:
             raise SpecError(f"{self.revision.name} {name} has no {key}")
         return tuple(values)
 
+    @functools.cache  # noqa: B019
     def properties(self, name: str) -> tuple[str, ...]:
         node = self.resolve(self.node(name))
         return tuple(node.schema.get("properties", {}))
@@ -152,6 +156,7 @@ class SchemaWalker:
 
     # -- drawing ------------------------------------------------------------------
 
+    @functools.cache  # noqa: B019
     def strategy(self, name: str) -> st.SearchStrategy[Any]:
         """Instances of a named subschema; valid against it by construction."""
         return self._strategy(self.node(name), 0)

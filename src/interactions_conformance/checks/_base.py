@@ -9,6 +9,7 @@ make that cheap to handle.
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, TypeVar
 
@@ -82,7 +83,12 @@ def applies(check: Callable[..., Any], revision: str) -> bool:
     A rule only one revision has (USAGE-CACHED-BOUND, STREAM-COMPLETE-OUTPUTS are 2025-12's)
     is never reported under the other: the runners skip the checks that would emit it.
     """
-    rules = REGISTRY.get(check.__name__, (None, ()))[1]
+    return _applies(check.__name__, revision)
+
+
+@functools.cache  # the registry is filled at import and catalogues never change: asked per check call
+def _applies(name: str, revision: str) -> bool:
+    rules = REGISTRY.get(name, (None, ()))[1]
     catalogue = load_revision(revision).rules
     return not rules or any(rule in catalogue for rule in rules)
 

@@ -231,10 +231,10 @@ def test_near_valid_requests_are_rejected(
     assume(case.body is None or _spellable(case.body, conformance.revision.name))
     note(f"mutation: {case.mutation} ({MUTATIONS[case.mutation].description}) breaks {case.rule}")
     if case.raw is not None:
-        exchange = api.request("POST", "interactions", content=case.raw)
+        exchange = api.request("POST", "interactions", content=case.raw, **case.key_argument())
     else:
         assert case.body is not None
-        exchange = api.create(case.body)
+        exchange = api.create(case.body, **case.key_argument())
     _sent(exchange)
     status = exchange.response.status
     # ERR-NOT-5XX for a server error (the automatic checks do not know the request is wrong);

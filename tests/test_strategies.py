@@ -46,6 +46,8 @@ SERVER_RULES = {
     "BASIC-UNKNOWN-MODEL",
     "CONV-PREVIOUS-UNKNOWN",
     "ERR-MALFORMED-JSON",
+    "AUTH-REQUIRED",  # the body is valid: only the key is missing
+    "AUTH-INVALID",  # the body is valid: only the key is unknown
 }
 
 
@@ -198,6 +200,10 @@ def test_near_valid_requests_break_their_rule(case: NearValid) -> None:
             assert body.get("background") is not True
         elif case.rule == "BASIC-MODEL-XOR-AGENT":
             assert ("model" in body) == ("agent" in body)
+        elif case.rule in ("AUTH-REQUIRED", "AUTH-INVALID"):
+            assert found == [], case  # a valid body, so that nothing but the key is wrong
+            assert case.key_argument() in ({"api_key": None}, {"api_key": case.unknown_key})
+            assert case.rule == "AUTH-REQUIRED" or case.unknown_key.startswith("unknown-key-")
         return
     assert found, f"{case.mutation} left the request valid: {case.body}"
     # The schema says SCHEMA-STRICT where the catalogue's HTTP rule is ERR-UNKNOWN-FIELD.

@@ -56,12 +56,23 @@ class NearValid:
     field: str = ""
     statuses: tuple[int, ...] = (400,)
     detail: str = ""
+    # The credentials to send: the target's key (the default), none at all, or this unknown one.
+    send_key: bool = True
+    unknown_key: str = ""
 
     def __repr__(self) -> str:
         sent = self.raw if self.raw is not None else self.body
+        key = "" if self.send_key and not self.unknown_key else f", key={self.key_argument()!r}"
         return (
-            f"NearValid({self.mutation!r}, rule={self.rule!r}, field={self.field!r}, body={sent!r})"
+            f"NearValid({self.mutation!r}, rule={self.rule!r}, field={self.field!r}, "
+            f"body={sent!r}{key})"
         )
+
+    def key_argument(self) -> dict[str, str | None]:
+        """What to pass to ``ApiClient.request`` / ``create`` for the key (nothing: its own)."""
+        if not self.send_key:
+            return {"api_key": None}
+        return {"api_key": self.unknown_key} if self.unknown_key else {}
 
 
 def _table(*rows: Mutation) -> dict[str, Mutation]:
@@ -91,6 +102,9 @@ MUTATIONS: dict[str, Mutation] = _table(
     Mutation("unknown-previous-id", "CONV-PREVIOUS-UNKNOWN", "previous_interaction_id names no interaction", statuses=_ANY_4XX),
     Mutation("unknown-field", "ERR-UNKNOWN-FIELD", "an undocumented top-level field", "strict_fields"),
     Mutation("malformed-json", "ERR-MALFORMED-JSON", "the body is cut short: not JSON", names_field=False),
+    # The body is valid; only the credentials are wrong (they cost nothing on a live target).
+    Mutation("no-api-key", "AUTH-REQUIRED", "the request carries no API key", statuses=(401, 403), names_field=False),
+    Mutation("unknown-api-key", "AUTH-INVALID", "an API key the target does not know", statuses=(400, 401, 403), names_field=False),
 )  # fmt: skip
 
 _WRONG: dict[str, list[Any]] = {
@@ -287,6 +301,15 @@ def near_valid_strategy(draw: st.DrawFn, opts: Options, names: tuple[str, ...]) 
         )
         body[extra] = draw(st.sampled_from([0.5, "x", True]))
         field = extra
+    elif name == "no-api-key":
+        return NearValid(name, rule, body, statuses=mutation.statuses, send_key=False)
+    elif name == "unknown-api-key":
+        suffix = draw(
+            st.text(alphabet="abcdefghijklmnopqrstuvwxyz0123456789", min_size=6, max_size=12)
+        )
+        return NearValid(
+            name, rule, body, statuses=mutation.statuses, unknown_key=f"unknown-key-{suffix}"
+        )
     elif name == "malformed-json":
         text = json.dumps(body)
         cut = draw(st.integers(1, max(1, len(text) - 1)))

@@ -258,3 +258,20 @@ def test_check_reads_payload_recordings_and_exchange_files(tmp_path: Path) -> No
 
     with pytest.raises(SourceError, match="a request alone has no response to check"):
         read_source(request_only)
+
+
+def test_each_cassette_is_checked_by_the_revision_it_was_recorded_under(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    cassettes = Path(__file__).resolve().parents[1] / "cassettes"
+    if not (cassettes / "2026-05").is_dir():
+        pytest.skip("no 2026-05 recordings to check")
+    # Both eras at once: each file by its metadata revision, so both are clean.
+    assert main(["check", str(cassettes), "--format", "json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["summary"]["revision"] == ["2025-12", "2026-05"]
+    by_era = {f["revision"] for f in report["files"] if "/2026-05/" in f["file"]}
+    assert by_era == {"2026-05"}
+    # --revision overrides it: steps traffic read as 2025-12 breaks that revision's schema.
+    assert main(["check", str(cassettes / "2026-05"), "--revision", "2025-12"]) == 1
+    assert "[SCHEMA-OUTPUTS-ERA]" in capsys.readouterr().out  # steps, where 2025-12 has outputs

@@ -17,6 +17,10 @@ JSON pointer. Text output::
 
     checked 3 exchanges in 1 file against revision 2025-12: 1 violation (1 rule), 1 drift
 
+Each file is checked against ``--revision``; without it, against the revision
+a cassette names in its metadata (recorded under it), else the default. So
+``check cassettes/`` checks each revision's recordings by their own revision.
+
 Exit 0 when no violation, 1 when any, 2 on a usage error (a missing or
 unreadable file, an unknown revision).
 """
@@ -46,7 +50,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="cassettes (.yaml), HAR (.har), JSON Lines (.jsonl), or folders holding them",
     )
     parser.add_argument(
-        "--revision", default=DEFAULT_REVISION, help="spec revision (default %(default)s)"
+        "--revision",
+        help="spec revision for every file (default: the revision a cassette was recorded "
+        f"under, else {DEFAULT_REVISION})",
     )
     parser.add_argument(
         "--strict-schema",
@@ -105,9 +111,17 @@ def _text(source: Sourced, violations: list[Violation], drift: list[Drift]) -> l
     return lines
 
 
+def _revision_of(source: Sourced, chosen: str | None) -> Revision:
+    """--revision; else the one the cassette was recorded under; else the default."""
+    recorded = source.metadata.get("revision")
+    name = chosen or (recorded if isinstance(recorded, str) else None) or DEFAULT_REVISION
+    return load_revision(name)
+
+
 def run(args: argparse.Namespace) -> int:
     try:
-        revision = load_revision(args.revision)
+        if args.revision is not None:
+            load_revision(args.revision)
     except SpecError as exc:
         print(f"check: {exc}", file=sys.stderr)
         return 2
@@ -124,12 +138,18 @@ def run(args: argparse.Namespace) -> int:
     text: list[str] = []
     total_exchanges = total_violations = total_drift = 0
     rules: set[str] = set()
+    used: dict[str, int] = {}  # revision -> files checked against it
     for path in files:
         try:
             source = read_source(path)
-        except SourceError as exc:
-            print(f"check: {exc}", file=sys.stderr)
+            revision = _revision_of(source, args.revision)
+        except (SourceError, SpecError) as exc:
+            print(
+                f"check: {path}: {exc}" if isinstance(exc, SpecError) else f"check: {exc}",
+                file=sys.stderr,
+            )
             return 2
+        used[revision.name] = used.get(revision.name, 0) + 1
         violations, drift = check_source(source, revision, strict=args.strict_schema)
         total_exchanges += len(source.exchanges)
         total_violations += len(violations)
@@ -141,13 +161,15 @@ def run(args: argparse.Namespace) -> int:
             {
                 "file": str(path),
                 "kind": source.kind,
+                "revision": revision.name,
                 "exchanges": len(source.exchanges),
                 "violations": [{**v.as_dict(), "exchange": _exchange_of(v)} for v in violations],
                 "drift": [d.as_dict() for d in drift],
             }
         )
+    names = sorted(used)
     summary = {
-        "revision": revision.name,
+        "revision": names[0] if len(names) == 1 else names,
         "strict_schema": bool(args.strict_schema),
         "files": len(files),
         "exchanges": total_exchanges,
@@ -162,9 +184,17 @@ def run(args: argparse.Namespace) -> int:
             print(line)
         print(
             f"checked {_plural(total_exchanges, 'exchange')} in {_plural(len(files), 'file')} "
-            f"against revision {revision.name}"
+            f"against {_against(used)}"
             f"{' (strict schema)' if args.strict_schema else ''}: "
             f"{_plural(total_violations, 'violation')} ({_plural(len(rules), 'rule')}), "
             f"{total_drift} drift"
         )
     return 1 if total_violations else 0
+
+
+def _against(used: dict[str, int]) -> str:
+    if len(used) == 1:
+        return f"revision {next(iter(used))}"
+    return "revisions " + ", ".join(
+        f"{name} ({_plural(n, 'file')})" for name, n in sorted(used.items())
+    )

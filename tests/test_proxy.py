@@ -441,3 +441,44 @@ def test_a_resumed_stream_is_not_held_to_start_with_interaction_start(tmp_path: 
         assert proxy.proxy.wait_idle()
     assert live.getvalue() == ""
     assert proxy.proxy.exchanges == 2
+
+
+@pytest.mark.parametrize("stream", [False, True], ids=["json", "stream"])
+def test_each_exchange_is_checked_by_the_revision_its_client_asked_for(
+    tmp_path: Path, stream: bool
+) -> None:
+    # The proxy's own revision is 2025-12; a client asking for 2026-05 (Api-Revision) gets
+    # steps, checked as 2026-05: clean. Without the header the same proxy checks 2025-12.
+    steps = {"x-goog-api-key": KEY, "api-revision": "2026-05-20"}
+    with (
+        running_emulator() as upstream,
+        _proxied(tmp_path, upstream, revision="2025-12") as (proxy, _live),
+    ):
+        asked = httpx.post(
+            f"{proxy.url}/v1beta/interactions", json={**CREATE, "stream": stream}, headers=steps
+        )
+        plain = httpx.post(
+            f"{proxy.url}/v1beta/interactions",
+            json={**CREATE, "stream": stream},
+            headers={"x-goog-api-key": KEY},
+        )
+        assert proxy.proxy.wait_idle()
+    assert asked.status_code == plain.status_code == 200
+    assert ("steps" if not stream else "step.start") in asked.text
+    entries = _log(tmp_path / "proxy.jsonl")
+    assert [e for e in entries if e["kind"] == "violation"] == [], entries
+
+
+def test_a_steps_answer_to_a_client_without_the_header_breaks_the_proxys_revision(
+    tmp_path: Path,
+) -> None:
+    # Teeth: an upstream speaking 2026-05 by default, a client sending no header: checked as
+    # the proxy's 2025-12, the steps answer is a violation.
+    with (
+        running_emulator(revision="2026-05") as upstream,
+        _proxied(tmp_path, upstream, revision="2025-12") as (proxy, _live),
+    ):
+        httpx.post(f"{proxy.url}/v1beta/interactions", json=CREATE, headers={"x-goog-api-key": KEY})
+        assert proxy.proxy.wait_idle()
+    rules = {e["rule"] for e in _log(tmp_path / "proxy.jsonl") if e["kind"] == "violation"}
+    assert "SCHEMA-OUTPUTS-ERA" in rules

@@ -87,6 +87,7 @@ from ._secrets import KEY_PLACEHOLDER, SECRET_HEADERS, scrub_headers, scrub_text
 from ._spec import DEFAULT_REVISION, Revision, load_revision
 from ._sse import SSEParser
 from ._traffic import Exchange, Request, Response
+from ._wire import REVISION_HEADER, revision_for_header
 from .checks import check_exchange, check_stream_start, classify
 
 __all__ = ["Proxy", "ProxyConfig", "RunningProxy", "live_line", "running_proxy"]
@@ -233,6 +234,8 @@ class _Flight:
     decoded: list[bytes] = dataclasses.field(default_factory=list)
     why_unchecked: str = ""
     reported: set[Violation] = dataclasses.field(default_factory=set)
+    # The revision the client asked for (Api-Revision), else the proxy's: what it is checked by.
+    revision: Revision | None = None
 
 
 def _join_headers(raw: list[tuple[bytes, bytes]]) -> dict[str, str]:
@@ -432,7 +435,9 @@ class Proxy:
         )
         op = classify(probe)
         if 200 <= flight.status < 300 and (op.stream or probe.response.is_stream):
-            flight.stream = _LiveStream(self.revision, resumed=op.last_event_id is not None)
+            flight.stream = _LiveStream(
+                self.revision_of(flight), resumed=op.last_event_id is not None
+            )
         await send(
             {"type": "http.response.start", "status": flight.status, "headers": _forwardable(raw)}
         )
@@ -461,6 +466,18 @@ class Proxy:
 
     # -- checking -----------------------------------------------------------------
 
+    def revision_of(self, flight: _Flight) -> Revision:
+        """The revision the client asked for with Api-Revision, else ``--revision``. A header
+        no revision answers to keeps the proxy's own: the target's 4xx is checked by it."""
+        if flight.revision is None:
+            asked = flight.request_headers.get(REVISION_HEADER.lower())
+            try:
+                name = revision_for_header(asked, self.revision.name)
+            except ValueError:
+                name = self.revision.name
+            flight.revision = load_revision(name)
+        return flight.revision
+
     def _report(
         self, flight: _Flight, found: list[Violation], exchange: Exchange, *, live: bool
     ) -> int:
@@ -470,7 +487,8 @@ class Proxy:
                 continue
             flight.reported.add(violation)
             violation = violation.with_context(
-                reproduce=exchange.reproduce, statement=self.revision.statement(violation.rule)
+                reproduce=exchange.reproduce,
+                statement=self.revision_of(flight).statement(violation.rule),
             )
             count += 1
             with self._lock:
@@ -511,7 +529,7 @@ class Proxy:
         if flight.stream is not None and flight.decode is not None:
             violations += self._report(flight, flight.stream.close(), exchange, live=True)
         if checked:
-            result = check_exchange(exchange, self.revision, strict=self.config.strict)
+            result = check_exchange(exchange, self.revision_of(flight), strict=self.config.strict)
             violations += self._report(flight, result.violations, exchange, live=False)
             for item in result.drift:
                 drift += 1

@@ -132,7 +132,9 @@ def check_exchange(
     what a suite sends on purpose to see it rejected.
     """
     rev = resolve_revision(revision)
-    own = exchange.request.json()  # parsed once: classify, the checks and the request fields read it
+    own = (
+        exchange.request.json()
+    )  # parsed once: classify, the checks and the request fields read it
     op = classify(exchange, own)
     if request is None and op.kind == "create":
         request = own

@@ -132,9 +132,8 @@ def check_exchange(
     what a suite sends on purpose to see it rejected.
     """
     rev = resolve_revision(revision)
-    own = (
-        exchange.request.json()
-    )  # parsed once: classify, the checks and the request fields read it
+    # Parsed once: classify, the checks and the request fields all read it.
+    own = exchange.request.json()
     op = classify(exchange, own)
     if request is None and op.kind == "create":
         request = own

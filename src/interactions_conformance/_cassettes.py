@@ -52,6 +52,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import httpx
+import yaml
 from vcr.persisters.filesystem import (  # vcrpy's persister: files vcrpy tooling can read
     CassetteDecodeError,
     CassetteNotFoundError,
@@ -68,6 +69,7 @@ __all__ = [
     "Cassette",
     "CassetteError",
     "CassetteTransport",
+    "LoadedCassette",
     "NoRecordingError",
     "load_cassette",
     "sse_frames",
@@ -574,10 +576,99 @@ def _replay(recording: _Recording, request: httpx.Request) -> httpx.Response:
     )
 
 
-def load_cassette(path: str | Path) -> tuple[list[_Recording], dict[str, Any]]:
-    """The recordings and metadata of a cassette file (for the `check` command)."""
+# -- reading a cassette that may come from anywhere (the `check` command) ----------------------
+
+# A cassette larger than this is refused before it is parsed (documented in the README).
+MAX_CASSETTE_BYTES = 64 * 1024 * 1024
+_MAX_YAML_DEPTH = 64  # as `_traffic.MAX_JSON_DEPTH`: a cassette's own structure is 6 levels
+_PYTHON_TAG = "tag:yaml.org,2002:python/"
+
+
+@dataclass(frozen=True)
+class LoadedCassette:
+    """A cassette's ``interactions`` as plain data (shape not yet checked), each with its line."""
+
+    interactions: list[Any]
+    lines: list[int]
+    metadata: dict[str, Any]
+
+
+def _refuse_hostile(root: Any) -> None:
+    """Anchors/aliases, Python tags and deep nesting are refused before anything is built.
+
+    An alias makes one node appear twice, so a 500-byte "billion laughs" document stands for
+    gigabytes once anything walks it; a cassette we write never has one.
+    """
+    seen: set[int] = set()
+    stack = [(root, 1)]
+    while stack:
+        node, depth = stack.pop()
+        line = node.start_mark.line + 1
+        if id(node) in seen:
+            raise CassetteError(f"line {line}: YAML anchors and aliases are refused in a cassette")
+        seen.add(id(node))
+        if isinstance(node.tag, str) and node.tag.startswith(_PYTHON_TAG):
+            tag = "!!python/" + node.tag.removeprefix(_PYTHON_TAG)
+            raise CassetteError(f"line {line}: the YAML tag {tag} is refused (Python objects)")
+        if depth > _MAX_YAML_DEPTH:
+            raise CassetteError(
+                f"line {line}: nested deeper than {_MAX_YAML_DEPTH} levels (the checker's limit)"
+            )
+        if isinstance(node, yaml.MappingNode):
+            stack.extend((part, depth + 1) for pair in node.value for part in pair)
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend((item, depth + 1) for item in node.value)
+
+
+def _interaction_lines(root: Any) -> list[int]:
+    if isinstance(root, yaml.MappingNode):
+        for key, value in root.value:
+            if key.value == "interactions" and isinstance(value, yaml.SequenceNode):
+                return [item.start_mark.line + 1 for item in value.value]
+    return []
+
+
+def load_cassette(path: str | Path) -> LoadedCassette:
+    """A cassette file read safely, for `check` on files from anywhere (a pull request's).
+
+    YAML's safe loader (no Python objects), with anchors and aliases refused, nesting and size
+    capped; every problem is a `CassetteError` naming the line.
+    """
     path = Path(path)
-    if not path.is_file():
-        raise CassetteError(f"no cassette at {path}")
-    cassette = Cassette(path, "none")
-    return cassette.recordings, cassette.metadata
+    try:
+        size = path.stat().st_size
+        if size > MAX_CASSETTE_BYTES:
+            raise CassetteError(
+                f"{size:,} bytes, over the {MAX_CASSETTE_BYTES:,}-byte limit for a cassette"
+            )
+        text = path.read_bytes().decode("utf-8")
+    except OSError as exc:
+        raise CassetteError(f"cannot read ({exc.strerror or exc})") from exc
+    except UnicodeDecodeError as exc:
+        raise CassetteError(f"not UTF-8 text ({exc.reason} at byte {exc.start})") from exc
+    loader = yaml.CSafeLoader(text) if hasattr(yaml, "CSafeLoader") else yaml.SafeLoader(text)
+    try:
+        root = loader.get_single_node()
+        if root is None:
+            return LoadedCassette([], [], {})
+        _refuse_hostile(root)
+        data = loader.construct_document(root)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        where = f"line {mark.line + 1}: " if mark is not None else ""
+        raise CassetteError(f"{where}not valid YAML ({exc.problem or exc.context})") from exc
+    except yaml.YAMLError as exc:
+        raise CassetteError(f"not valid YAML ({exc})") from exc
+    finally:
+        loader.dispose()
+    if not isinstance(data, dict) or not isinstance(data.get("interactions"), list):
+        raise CassetteError(
+            "not a cassette: expected a mapping with an interactions list "
+            "(vcrpy format version 1, as `pytest suites --record-mode` writes)"
+        )
+    metadata = data.get("metadata")
+    return LoadedCassette(
+        data["interactions"],
+        _interaction_lines(root),
+        metadata if isinstance(metadata, dict) else {},
+    )

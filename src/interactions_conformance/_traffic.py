@@ -3,19 +3,92 @@
 The suites (httpx), cassette replay, the proxy and files (HAR, JSON Lines)
 all produce `Exchange`s; the checks take nothing else. A streamed response
 keeps its raw chunks in arrival order so that framing can be checked.
+
+Bodies are read as strict JSON (`loads_json`): ``NaN`` and ``Infinity`` are
+not JSON, and nesting deeper than `MAX_JSON_DEPTH` levels is refused, so
+that no check downstream (reassembly, comparisons, schema validation) can
+recurse without bound; a body refused so reads as "not JSON".
 """
 
 from __future__ import annotations
 
 import dataclasses
 import json
+import re
 import shlex
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import SplitResult, urlsplit
 
 from ._secrets import KEY_PLACEHOLDER, SECRET_HEADERS, scrub_text, scrub_url
 
-__all__ = ["Exchange", "Request", "Response"]
+__all__ = [
+    "MAX_JSON_DEPTH",
+    "Exchange",
+    "JSONTooDeep",
+    "Request",
+    "Response",
+    "loads_json",
+    "split_url",
+]
+
+# Deeper than any payload of the API (a few levels, tens with nested function arguments) and far
+# below what Python's recursion limit lets the checks walk.
+MAX_JSON_DEPTH = 64
+_BRACKETS = re.compile(r'[\[\]{}]|"(?:[^"\\]|\\.)*"')
+_SECRET_QUERY = re.compile(r"([?&](?:key|api_key|access_token)=)[^&#]*", re.IGNORECASE)
+
+
+class JSONTooDeep(ValueError):
+    """A JSON text nests arrays and objects deeper than `MAX_JSON_DEPTH`."""
+
+
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+def _depth(text: str) -> int:
+    """How deep arrays and objects nest in a JSON text (strings skipped), without recursion."""
+    depth = deepest = 0
+    for match in _BRACKETS.finditer(text):
+        token = match.group()
+        if token in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif token in "]}":
+            depth -= 1
+    return deepest
+
+
+def loads_json(data: str | bytes) -> Any:
+    """`json.loads`, strict: no ``NaN``/``Infinity``, at most `MAX_JSON_DEPTH` levels of nesting.
+
+    Raises ValueError (`JSONTooDeep` for the depth) on anything else.
+    """
+    text = data.decode(json.detect_encoding(data)) if isinstance(data, bytes | bytearray) else data
+    # Counting brackets is cheap; walking them only matters when there could be enough.
+    if text.count("[") + text.count("{") > MAX_JSON_DEPTH and _depth(text) > MAX_JSON_DEPTH:
+        raise JSONTooDeep(f"JSON nested deeper than {MAX_JSON_DEPTH} levels (the checker's limit)")
+    try:
+        return json.loads(text, parse_constant=_refuse_constant)
+    except RecursionError as exc:  # cannot happen below the depth limit; kept total anyway
+        raise JSONTooDeep(str(exc)) from None
+
+
+def split_url(url: str) -> SplitResult:
+    """`urlsplit`, total: a URL it refuses (an unclosed IPv6 bracket) has no parts at all."""
+    try:
+        return urlsplit(url)
+    except ValueError:
+        return SplitResult("", "", "", "", "")
+
+
+def _scrubbed_url(url: str) -> str:
+    try:
+        return scrub_url(url)
+    except ValueError:  # not a URL urlsplit accepts: scrub key parameters by their shape
+        return scrub_text(_SECRET_QUERY.sub(lambda m: m.group(1) + KEY_PLACEHOLDER, url))
+
 
 _HOP_HEADERS = frozenset({"host", "content-length", "connection", "accept-encoding", "user-agent"})
 
@@ -36,7 +109,7 @@ class Request:
         if not self.body:
             return None
         try:
-            return json.loads(self.body)
+            return loads_json(self.body)
         except ValueError:
             return None
 
@@ -50,7 +123,9 @@ class Request:
             parts.append("-N")  # print events as they arrive
         if self.method.upper() != "GET":
             parts += ["-X", self.method.upper()]
-        parts.append(shlex.quote(scrub_url(self.url)).replace("%24GEMINI_API_KEY", KEY_PLACEHOLDER))
+        parts.append(
+            shlex.quote(_scrubbed_url(self.url)).replace("%24GEMINI_API_KEY", KEY_PLACEHOLDER)
+        )
         headers = _lower(self.headers)
         had_key = any(h in headers for h in SECRET_HEADERS)
         for name, value in sorted(headers.items()):
@@ -86,7 +161,7 @@ class Response:
         if not self.body:
             return None
         try:
-            return json.loads(self.body)
+            return loads_json(self.body)
         except ValueError:
             return None
 

@@ -14,20 +14,21 @@ events and the 2026-05 ``step.*`` events go through the same code. The word
 
 from __future__ import annotations
 
-import copy
-import json
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from .._findings import Violation, excerpt
 from .._spec import DEFAULT_REVISION, load_revision
 from .._sse import SSEEvent
+from .._traffic import loads_json
 from ._base import (
     applies,
     as_dict,
     as_list,
+    as_str,
     at,
     content_type,
+    copy_json,
     is_int,
     json_type,
     ptr,
@@ -484,7 +485,7 @@ def check_complete_usage(events: Events, *, revision: str = DEFAULT_REVISION) ->
             and isinstance(status, str)
             and status not in grammar.status_transitions
         )  # STATUS-OPEN: a later status (queued, requires_continuation) is the schema's drift
-        if status not in grammar.terminal_statuses and not drift:
+        if as_str(status) not in grammar.terminal_statuses and not drift:
             found.append(
                 violation(
                     "STREAM-COMPLETE-USAGE",
@@ -678,7 +679,7 @@ def check_arguments_deltas(events: Events, *, revision: str = DEFAULT_REVISION) 
             continue  # the event schema reports the fragment that is not a string
         text = "".join(parts)
         try:
-            value = json.loads(text)
+            value = loads_json(text)
         except (ValueError, RecursionError) as exc:
             problem = f"not JSON ({exc})"
         else:
@@ -795,9 +796,9 @@ def check_status_events(events: Events, *, revision: str = DEFAULT_REVISION) -> 
     announced: set[Any] = set()
     for _, payload, kind in _typed(events):
         if kind == grammar.status_event:
-            announced.add(payload.get("status"))
+            announced.add(as_str(payload.get("status")))
         elif kind in carriers:
-            announced.add(as_dict(payload.get("interaction")).get("status"))
+            announced.add(as_str(as_dict(payload.get("interaction")).get("status")))
     found: list[Violation] = []
     for n, payload, kind in _typed(events):
         status = payload.get("status")
@@ -926,11 +927,11 @@ def _merge_field(block: dict[str, Any], key: str, value: Any) -> None:
     if key in _CONCAT and isinstance(old, str) and isinstance(value, str):
         block[key] = old + value
     elif isinstance(old, list) and isinstance(value, list):
-        block[key] = old + copy.deepcopy(value)
+        block[key] = old + copy_json(value)
     elif isinstance(old, dict) and isinstance(value, dict):
-        block[key] = {**old, **copy.deepcopy(value)}
+        block[key] = {**old, **copy_json(value)}
     else:
-        block[key] = copy.deepcopy(value)
+        block[key] = copy_json(value)
 
 
 def _add_summary(block: dict[str, Any], item: Any) -> None:
@@ -948,7 +949,7 @@ def _add_summary(block: dict[str, Any], item: Any) -> None:
     ):
         summary[-1] = {**last, "text": last["text"] + item["text"]}
     else:
-        summary.append(copy.deepcopy(item))
+        summary.append(copy_json(item))
 
 
 def _merge_content(block: dict[str, Any], delta: dict[str, Any], grammar: Grammar) -> None:
@@ -969,7 +970,7 @@ def _merge_content(block: dict[str, Any], delta: dict[str, Any], grammar: Gramma
             if key != "type":
                 _merge_field(last, key, value)
     else:
-        content.append(copy.deepcopy(delta))
+        content.append(copy_json(delta))
 
 
 def _join_fragments(block: dict[str, Any], field: str, parts: list[Any]) -> None:
@@ -978,14 +979,14 @@ def _join_fragments(block: dict[str, Any], field: str, parts: list[Any]) -> None
     if all(isinstance(p, str) for p in parts):
         text = "".join(parts)
         try:
-            block[field] = json.loads(text)
+            block[field] = loads_json(text)
         except (ValueError, RecursionError):
             block[field] = text
         return
     merged = dict(block[field]) if isinstance(block.get(field), dict) else {}
     for part in parts:
         if isinstance(part, dict):
-            merged.update(copy.deepcopy(part))
+            merged.update(copy_json(part))
     block[field] = merged
 
 
@@ -1016,11 +1017,11 @@ def _reassemble(events: Events, grammar: Grammar) -> dict[int, dict[str, Any]]:
         delta = payload.get("delta")
         if kind == grammar.content_start_event and index not in blocks:
             content = payload.get(grammar.block_key)
-            blocks[index] = copy.deepcopy(content) if isinstance(content, dict) else {}
+            blocks[index] = copy_json(content) if isinstance(content, dict) else {}
         elif (
             kind == grammar.content_delta_event
             and isinstance(delta, dict)
-            and delta.get("type") not in grammar.joined_delta_fields
+            and as_str(delta.get("type")) not in grammar.joined_delta_fields
         ):
             _merge_delta(blocks.setdefault(index, {}), delta, grammar)
     for index, (_, field, parts) in _joined_fragments(events, grammar).items():

@@ -1,0 +1,259 @@
+"""The checks are total: arbitrary JSON in any position of recorded traffic gives violations, never an
+exception (issue 16: a list `status`, a 4,300-digit count, an unhashable `type`, deep nesting...).
+
+Seeds are recorded exchanges of each revision (a stream and its GET, a resumed stream, a streamed
+function call, a JSON create); each example replaces one value of one seed (the request body, the
+Interaction, one event, the status, the URL) with an arbitrary JSON value or a hostile JSON text
+(deep nesting, ``Infinity``, a lone surrogate escape, a 5,000-digit number) and asserts that
+`check_scenario`, `check_exchange` and each public check return violations and never raise.
+Bounded: ``max_examples`` and a deadline per test keep the file well under a minute.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from interactions_conformance import Exchange, Request, Response, Violation, available_revisions
+from interactions_conformance import checks as C
+from interactions_conformance._sources import read_source
+
+ROOT = Path(__file__).resolve().parent.parent
+SEEDS = (
+    "test_streaming/test_deltas_equal_the_stored_outputs.yaml",
+    "test_streaming/test_resume_after_an_event[middle].yaml",
+    "test_streaming/test_streamed_function_call.yaml",
+    "test_functions/test_function_call_requires_action.yaml",
+)
+REVISIONS = available_revisions()
+FUZZ = settings(
+    max_examples=60,
+    deadline=2000,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+    derandomize=False,
+)
+
+# JSON texts no Python value can be dumped to (json.dumps refuses them or recurses too deep).
+HOSTILE_TEXTS = (
+    "[" * 5000 + "]" * 5000,
+    '{"a":' * 3000 + "1" + "}" * 3000,
+    "Infinity",
+    "-Infinity",
+    "NaN",
+    '"\\ud800"',
+    '"a\\udfffb"',
+    "[" * 60 + "]" * 60,
+    '{"a":' * 60 + '"x"' + "}" * 60,
+    '{"\\ud800": "\\udc00", "type": "text", "text": "\\ud83d"}',
+    "9" * 4299,
+    "-" + "9" * 4299,
+    "9" * 5000,
+    "-" + "1" * 4301,
+    "1e999",
+    '{"type": {"a": 1}}',
+    '{"status": []}',
+    '""',
+    "[]",
+    "{}",
+)
+_HOLE = "\x00hole\x00"
+_HOLE_JSON = json.dumps(_HOLE)
+
+json_scalars = (
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats()
+    | st.text(max_size=10)
+    | st.sampled_from(["text", "function_call", "completed", "model_output", "in_progress"])
+)
+json_values = st.recursive(
+    json_scalars,
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner, max_size=3),
+    max_leaves=10,
+)
+# A replacement: a JSON text, from a Python value or hostile.
+replacements = st.one_of(
+    json_values.map(lambda v: json.dumps(v)), st.sampled_from(HOSTILE_TEXTS)
+)
+
+
+@cache
+def seeds(revision: str) -> tuple[tuple[Exchange, ...], ...]:
+    found = []
+    for name in SEEDS:
+        path = ROOT / "cassettes" / revision / "emulator" / name
+        if path.is_file():
+            found.append(tuple(read_source(path).exchanges))
+    assert found, f"no seed cassette for {revision} under cassettes/{revision}/emulator"
+    return tuple(found)
+
+
+def _places(value: Any, path: tuple[Any, ...] = ()) -> Iterator[tuple[Any, ...]]:
+    """Every position in a JSON value: the root, each member and item, and a new member."""
+    yield path
+    if isinstance(value, dict):
+        yield (*path, "_new")
+        for key, item in value.items():
+            yield from _places(item, (*path, key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _places(item, (*path, index))
+
+
+def _put(value: Any, path: tuple[Any, ...], text: str) -> str:
+    """``value`` as JSON text with the value at ``path`` replaced by the JSON text ``text``."""
+    if not path:
+        return text
+    copy = json.loads(json.dumps(value))
+    target = copy
+    for step in path[:-1]:
+        target = target[step]
+    target[path[-1]] = _HOLE
+    return json.dumps(copy).replace(_HOLE_JSON, text, 1)
+
+
+def _sse(payload_texts: list[str]) -> tuple[bytes, ...]:
+    return tuple(f"data: {text}\n\n".encode("utf-8", "surrogatepass") for text in payload_texts)
+
+
+def _encode(text: str) -> bytes:
+    return text.encode("utf-8", "surrogatepass")
+
+
+@st.composite
+def mutated(draw: st.DrawFn, revision: str) -> list[Exchange]:
+    """A seed scenario with one value replaced somewhere."""
+    scenario = list(draw(st.sampled_from(seeds(revision))))
+    index = draw(st.integers(0, len(scenario) - 1))
+    exchange = scenario[index]
+    request, response = exchange.request, exchange.response
+    where = draw(st.sampled_from(["request", "response", "event", "status", "url", "chunking"]))
+    text = draw(replacements)
+    if where == "request" and request.json() is not None:
+        body = request.json()
+        path = draw(st.sampled_from(list(_places(body))))
+        request = Request(request.method, request.url, request.headers, _encode(_put(body, path, text)))
+    elif where == "status":
+        status = draw(st.sampled_from([0, 100, 204, 299, 400, 404, 500, 999, -1, 10**30]))
+        response = Response(status, response.headers, response.body, response.chunks)
+    elif where == "url":
+        url = draw(
+            st.sampled_from(
+                [
+                    "http://[::1/v1beta/interactions",
+                    "http://[zz]/v1beta/interactions/x",
+                    "https://h/v1beta/interactions/\ud800?stream=true&last_event_id=%ff",
+                    "/v1beta/interactions/" + "a/" * 200,
+                    "",
+                ]
+            )
+            | st.text(max_size=30)
+        )
+        request = Request(request.method, url, request.headers, request.body)
+    elif where == "chunking" and response.chunks is not None:
+        cut = draw(st.integers(0, len(response.body)))
+        body = response.body[:cut]
+        response = Response(response.status, response.headers, body, (body,))
+    elif response.chunks is not None:
+        events = [c.decode().partition("data: ")[2].strip() for c in response.chunks]
+        events = [e for e in events if e.startswith("{")]
+        n = draw(st.integers(0, len(events) - 1))
+        event = json.loads(events[n])
+        path = draw(st.sampled_from(list(_places(event))))
+        events[n] = _put(event, path, text)
+        chunks = _sse(events)
+        response = Response(response.status, response.headers, b"".join(chunks), chunks)
+    elif response.json() is not None:
+        body = response.json()
+        path = draw(st.sampled_from(list(_places(body))))
+        response = Response(response.status, response.headers, _encode(_put(body, path, text)))
+    scenario[index] = Exchange(request, response, exchange.label)
+    return scenario
+
+
+def _is_violations(found: Any) -> None:
+    items = found.violations if isinstance(found, C.CheckResult) else found
+    if isinstance(found, C.CheckResult):
+        assert not found.errors, found.errors  # a check that raised, caught by check_scenario
+    assert isinstance(items, list), f"{type(found).__name__}, not a list of violations"
+    for item in items:
+        assert isinstance(item, Violation), item
+        str(item)  # rendering a violation must not raise either
+        item.as_dict()
+
+
+@pytest.mark.parametrize("revision", REVISIONS)
+@FUZZ
+@given(data=st.data())
+def test_check_scenario_never_raises(revision: str, data: st.DataObject) -> None:
+    scenario = data.draw(mutated(revision))
+    _is_violations(C.check_scenario(scenario, revision))
+    for exchange in scenario:
+        _is_violations(C.check_exchange(exchange, revision, require_event_ids=True))
+
+
+def _payloads(exchange: Exchange) -> list[Any]:
+    return C.parse_sse(exchange.response.chunks or (exchange.response.body,)).payloads
+
+
+def _interaction_checks() -> list[Callable[..., list[Violation]]]:
+    names = [
+        n
+        for n in C.__all__
+        if n.startswith("check_")
+        and "interaction" in getattr(C, n).__code__.co_varnames[:1]
+    ]
+    return [getattr(C, n) for n in names]
+
+
+def _event_checks() -> list[Callable[..., list[Violation]]]:
+    return [
+        getattr(C, n)
+        for n in C.__all__
+        if n.startswith("check_") and getattr(C, n).__code__.co_varnames[:1] == ("events",)
+        and n != "check_stream_equals_resource"
+    ]
+
+
+@pytest.mark.parametrize("revision", REVISIONS)
+@FUZZ
+@given(data=st.data())
+def test_every_public_check_is_total(revision: str, data: st.DataObject) -> None:
+    scenario = data.draw(mutated(revision))
+    stream = next((e for e in scenario if e.response.chunks is not None), scenario[0])
+    events = _payloads(stream) if stream.response.chunks is not None else []
+    body = next((e.response.json() for e in scenario if e.response.chunks is None), None)
+    request = scenario[0].request.json()
+    interaction = data.draw(st.sampled_from([body, *[e.get("interaction") for e in events if isinstance(e, dict)]]))
+    for check in _interaction_checks():
+        _is_violations(check(interaction, request, revision=revision, where="x"))
+    for check in _event_checks():
+        _is_violations(check(events, revision=revision))
+    reassembled = C.reassemble_outputs(events, revision=revision)
+    assert isinstance(reassembled, list)
+    _is_violations(C.check_stream_grammar(events, revision=revision, require_event_ids=True, resumed=True))
+    _is_violations(C.check_stream_equals_resource(events, interaction, revision=revision))
+    _is_violations(C.check_resume(events, events[1:], data.draw(st.text(max_size=5))))
+    _is_violations(C.check_replay(events, events[::-1]))
+    _is_violations(C.check_event_schemas(events, revision))
+    _is_violations(C.check_interaction_schema(interaction, revision))
+    _is_violations(C.check_request_fields(request, revision))
+    status = data.draw(st.sampled_from([400, 404, 429, 500, 0, 999]))
+    _is_violations(C.check_error_body(stream.response.body, revision))
+    _is_violations(C.check_error_status(status, body, revision))
+    for exchange in scenario:
+        _is_violations(C.check_client_error(exchange))
+        _is_violations(C.check_delete_response(exchange))
+        _is_violations(C.check_sse_content_type(exchange))
+        _is_violations(C.check_sse_framing(exchange.response.chunks or exchange.response.body))
+    C.first_difference(interaction, body)

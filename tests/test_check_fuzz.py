@@ -6,14 +6,18 @@ function call, a JSON create); each example replaces one value of one seed (the 
 Interaction, one event, the status, the URL) with an arbitrary JSON value or a hostile JSON text
 (deep nesting, ``Infinity``, a lone surrogate escape, a 5,000-digit number) and asserts that
 `check_scenario`, `check_exchange` and each public check return violations and never raise.
-Bounded: ``max_examples`` and a deadline per test keep the file well under a minute.
+The last test writes seed recordings as cassettes, HAR and JSON Lines, breaks them (truncated,
+bytes inserted or cut, a value replaced by hostile JSON or YAML) and runs ``check`` on each: exit
+0, 1 or 2, at most one line on stderr, never a traceback. Bounded: ``max_examples`` and a
+deadline per test keep the file well under a minute.
 """
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
-import subprocess
-import sys
+import tempfile
 from collections.abc import Callable, Iterator
 from functools import cache
 from pathlib import Path
@@ -25,6 +29,7 @@ from hypothesis import strategies as st
 
 from interactions_conformance import Exchange, Request, Response, Violation, available_revisions
 from interactions_conformance import checks as C
+from interactions_conformance._cli import main
 from interactions_conformance._sources import read_source
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -36,7 +41,7 @@ SEEDS = (
 )
 REVISIONS = available_revisions()
 FUZZ = settings(
-    max_examples=60,
+    max_examples=150,
     deadline=2000,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
     derandomize=False,
@@ -78,13 +83,13 @@ json_scalars = (
 )
 json_values = st.recursive(
     json_scalars,
-    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner, max_size=3),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner, max_size=3)
+    ),
     max_leaves=10,
 )
 # A replacement: a JSON text, from a Python value or hostile.
-replacements = st.one_of(
-    json_values.map(lambda v: json.dumps(v)), st.sampled_from(HOSTILE_TEXTS)
-)
+replacements = st.one_of(json_values.map(lambda v: json.dumps(v)), st.sampled_from(HOSTILE_TEXTS))
 
 
 @cache
@@ -137,12 +142,16 @@ def mutated(draw: st.DrawFn, revision: str) -> list[Exchange]:
     index = draw(st.integers(0, len(scenario) - 1))
     exchange = scenario[index]
     request, response = exchange.request, exchange.response
-    where = draw(st.sampled_from(["request", "response", "event", "status", "url", "chunking"]))
+    where = draw(
+        st.sampled_from(["request", "response", "event", "status", "url", "chunking", "order"])
+    )
     text = draw(replacements)
     if where == "request" and request.json() is not None:
         body = request.json()
         path = draw(st.sampled_from(list(_places(body))))
-        request = Request(request.method, request.url, request.headers, _encode(_put(body, path, text)))
+        request = Request(
+            request.method, request.url, request.headers, _encode(_put(body, path, text))
+        )
     elif where == "status":
         status = draw(st.sampled_from([0, 100, 204, 299, 400, 404, 500, 999, -1, 10**30]))
         response = Response(status, response.headers, response.body, response.chunks)
@@ -164,6 +173,11 @@ def mutated(draw: st.DrawFn, revision: str) -> list[Exchange]:
         cut = draw(st.integers(0, len(response.body)))
         body = response.body[:cut]
         response = Response(response.status, response.headers, body, (body,))
+    elif where == "order" and response.chunks is not None:
+        # events dropped, repeated and reordered: a stop before its start, two completes...
+        picks = draw(st.lists(st.integers(0, len(response.chunks) - 1), max_size=12))
+        chunks = tuple(response.chunks[i] for i in picks)
+        response = Response(response.status, response.headers, b"".join(chunks), chunks)
     elif response.chunks is not None:
         events = [c.decode().partition("data: ")[2].strip() for c in response.chunks]
         events = [e for e in events if e.startswith("{")]
@@ -210,8 +224,7 @@ def _interaction_checks() -> list[Callable[..., list[Violation]]]:
     names = [
         n
         for n in C.__all__
-        if n.startswith("check_")
-        and "interaction" in getattr(C, n).__code__.co_varnames[:1]
+        if n.startswith("check_") and "interaction" in getattr(C, n).__code__.co_varnames[:1]
     ]
     return [getattr(C, n) for n in names]
 
@@ -220,7 +233,8 @@ def _event_checks() -> list[Callable[..., list[Violation]]]:
     return [
         getattr(C, n)
         for n in C.__all__
-        if n.startswith("check_") and getattr(C, n).__code__.co_varnames[:1] == ("events",)
+        if n.startswith("check_")
+        and getattr(C, n).__code__.co_varnames[:1] == ("events",)
         and n != "check_stream_equals_resource"
     ]
 
@@ -234,14 +248,18 @@ def test_every_public_check_is_total(revision: str, data: st.DataObject) -> None
     events = _payloads(stream) if stream.response.chunks is not None else []
     body = next((e.response.json() for e in scenario if e.response.chunks is None), None)
     request = scenario[0].request.json()
-    interaction = data.draw(st.sampled_from([body, *[e.get("interaction") for e in events if isinstance(e, dict)]]))
+    interaction = data.draw(
+        st.sampled_from([body, *[e.get("interaction") for e in events if isinstance(e, dict)]])
+    )
     for check in _interaction_checks():
         _is_violations(check(interaction, request, revision=revision, where="x"))
     for check in _event_checks():
         _is_violations(check(events, revision=revision))
     reassembled = C.reassemble_outputs(events, revision=revision)
     assert isinstance(reassembled, list)
-    _is_violations(C.check_stream_grammar(events, revision=revision, require_event_ids=True, resumed=True))
+    _is_violations(
+        C.check_stream_grammar(events, revision=revision, require_event_ids=True, resumed=True)
+    )
     _is_violations(C.check_stream_equals_resource(events, interaction, revision=revision))
     _is_violations(C.check_resume(events, events[1:], data.draw(st.text(max_size=5))))
     _is_violations(C.check_replay(events, events[::-1]))
@@ -257,3 +275,125 @@ def test_every_public_check_is_total(revision: str, data: st.DataObject) -> None
         _is_violations(C.check_sse_content_type(exchange))
         _is_violations(C.check_sse_framing(exchange.response.chunks or exchange.response.body))
     C.first_difference(interaction, body)
+
+
+# -- malformed files through the command -------------------------------------------------------
+
+FILE_NOISE = st.sampled_from(
+    [
+        "&a ",
+        "*a",
+        "!!python/tuple [1]",
+        "!!binary x",
+        "\t",
+        "{",
+        "[",
+        "]",
+        "'",
+        '"',
+        "\x00",
+        ": ",
+        "- ",
+    ]
+) | st.text(max_size=8)
+
+
+def _har_text(exchanges: tuple[Exchange, ...]) -> str:
+    def entry(e: Exchange) -> dict[str, Any]:
+        headers = [{"name": k, "value": v} for k, v in e.response.headers.items()]
+        return {
+            "request": {
+                "method": e.request.method,
+                "url": e.request.url,
+                "headers": [{"name": k, "value": v} for k, v in e.request.headers.items()],
+                "postData": {"text": e.request.body.decode()},
+            },
+            "response": {
+                "status": e.response.status,
+                "headers": headers,
+                "content": {"mimeType": e.response.content_type, "text": e.response.body.decode()},
+            },
+        }
+
+    return json.dumps({"log": {"version": "1.2", "entries": [entry(e) for e in exchanges]}})
+
+
+def _jsonl_text(exchanges: tuple[Exchange, ...]) -> str:
+    lines = []
+    for e in exchanges:
+        response: dict[str, Any] = {
+            "status": e.response.status,
+            "headers": dict(e.response.headers),
+        }
+        if e.response.chunks is not None:
+            response["chunks"] = [c.decode() for c in e.response.chunks]
+        else:
+            response["body"] = e.response.body.decode()
+        request = {
+            "method": e.request.method,
+            "url": e.request.url,
+            "body": e.request.body.decode(),
+        }
+        lines.append(json.dumps({"request": request, "response": response}))
+    return "\n".join(lines) + "\n"
+
+
+@st.composite
+def malformed_files(draw: st.DrawFn) -> tuple[str, str]:
+    """(suffix, text): a seed recording as a cassette, HAR or JSON Lines, then broken."""
+    revision = draw(st.sampled_from(REVISIONS))
+    index = draw(st.integers(0, len(SEEDS) - 1))
+    suffix = draw(st.sampled_from([".yaml", ".har", ".jsonl"]))
+    exchanges = seeds(revision)[min(index, len(seeds(revision)) - 1)]
+    if suffix == ".yaml":
+        text = (ROOT / "cassettes" / revision / "emulator" / SEEDS[index]).read_text("utf-8")
+    elif suffix == ".har":
+        text = _har_text(exchanges)
+    else:
+        text = _jsonl_text(exchanges)
+    how = draw(st.sampled_from(["truncate", "insert", "delete", "replace"]))
+    at = draw(st.integers(0, len(text)))
+    if how == "truncate":
+        text = text[:at]
+    elif how == "insert":
+        text = text[:at] + draw(FILE_NOISE) + text[at:]
+    elif how == "delete":
+        text = text[:at] + text[at + draw(st.integers(1, 40)) :]
+    elif suffix == ".har":
+        document = json.loads(text)
+        text = _put(document, draw(st.sampled_from(list(_places(document)))), draw(replacements))
+    elif suffix == ".jsonl":
+        lines = text.splitlines()
+        n = draw(st.integers(0, len(lines) - 1))
+        line = json.loads(lines[n])
+        lines[n] = _put(line, draw(st.sampled_from(list(_places(line)))), draw(replacements))
+        text = "\n".join(lines)
+    else:  # a YAML value replaced by hostile text
+        lines = text.splitlines()
+        n = draw(st.integers(0, len(lines) - 1))
+        head, colon, _ = lines[n].partition(": ")
+        lines[n] = head + (colon or ": ") + draw(replacements)
+        text = "\n".join(lines)
+    return suffix, text
+
+
+@settings(FUZZ, max_examples=80)
+@given(malformed_files())
+def test_check_on_a_malformed_file_exits_0_1_or_2_with_one_line(file: tuple[str, str]) -> None:
+    suffix, text = file
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / f"broken{suffix}"
+        path.write_text(text, "utf-8", errors="surrogatepass")
+        out, err = io.StringIO(), io.StringIO()
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            code = main(["check", str(path)])
+    assert code in (0, 1, 2), err.getvalue()
+    assert "Traceback" not in err.getvalue()
+    lines = err.getvalue().splitlines()
+    assert len(lines) <= 1, lines
+    assert all(
+        line.startswith(f"check: {path}") or line == f"check: no exchanges in {path}"
+        for line in lines
+    )
+    if code == 2:
+        assert lines, "exit 2 without saying why"

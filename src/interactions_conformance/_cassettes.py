@@ -657,8 +657,13 @@ def load_cassette(path: str | Path) -> LoadedCassette:
         mark = exc.problem_mark or exc.context_mark
         where = f"line {mark.line + 1}: " if mark is not None else ""
         raise CassetteError(f"{where}not valid YAML ({exc.problem or exc.context})") from exc
+    except yaml.reader.ReaderError as exc:  # a character YAML refuses (no mark, a position)
+        line = text.count("\n", 0, exc.position) + 1
+        raise CassetteError(f"line {line}: not valid YAML ({exc.reason} {exc.character!r})") from exc
     except yaml.YAMLError as exc:
         raise CassetteError(f"not valid YAML ({exc})") from exc
+    except (ValueError, TypeError, OverflowError) as exc:  # a 5,000-digit int, a bad date...
+        raise CassetteError(f"a YAML value that cannot be read ({str(exc)[:120]})") from exc
     finally:
         loader.dispose()
     if not isinstance(data, dict) or not isinstance(data.get("interactions"), list):

@@ -92,8 +92,8 @@ class SourceError(Exception):
     def __init__(self, path: Path | str, why: str, where: str = "") -> None:
         self.path = Path(path)
         self.where = where
-        self.why = why
-        if where.startswith("line ") and where[5:].isdigit():
+        self.why = why = " ".join(why.split())  # one line, whatever a parser's message holds
+        if where.startswith("line ") and where[5:].isascii() and where[5:].isdigit():
             super().__init__(f"{path}:{where[5:]}: {why}")  # path:line: as compilers say it
         else:
             super().__init__(f"{path}: {where + ': ' if where else ''}{why}")
@@ -151,8 +151,10 @@ def _url(value: Any, what: str) -> str:
 
 
 def _status(value: Any, what: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int | float) or value != int(value):
-        raise _Shape(f"{what} is {_json_type(value)} {_short(value)}, not an HTTP status code")
+    whole = isinstance(value, int) or (isinstance(value, float) and value.is_integer())
+    if isinstance(value, bool) or not whole:
+        shown = "" if value is None else f" {_short(value)}"
+        raise _Shape(f"{what} is {_json_type(value)}{shown}, not an HTTP status code")
     status = int(value)
     if not 0 <= status <= 999:
         raise _Shape(f"{what} is {_short(value)}, not an HTTP status code (0-999)")

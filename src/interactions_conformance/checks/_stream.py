@@ -279,7 +279,7 @@ def check_index_order(events: Events, *, revision: str = DEFAULT_REVISION) -> li
                 violation(
                     "STREAM-INDEX-ORDER",
                     f"index {index} starts again after its {grammar.content_stop_event}",
-                    expected=f"a new index {max(started) + 1}",
+                    expected=f"a new index {max(started | stopped) + 1}",
                     actual=index,
                     where=_ev(n, "/index"),
                 )
@@ -1071,7 +1071,12 @@ def _resolve(value: Any, pointer: str) -> Any:
         token = token.replace("~1", "/").replace("~0", "~")
         if isinstance(value, dict) and token in value:
             value = value[token]
-        elif isinstance(value, list) and token.isdigit() and int(token) < len(value):
+        elif (
+            isinstance(value, list)
+            and token.isascii()
+            and token.isdigit()
+            and int(token) < len(value)
+        ):
             value = value[int(token)]
         else:
             return "<absent>"

@@ -115,7 +115,7 @@ def test_yaml_that_is_no_cassette_is_one_line_and_exit_2(
     line = _one_line(err)
     assert line.startswith(f"check: {path}")
     assert message in line
-    assert "unreadable" in out
+    assert out.strip() == "nothing checked: 1 file unreadable (see above)"
 
 
 def test_a_yaml_syntax_error_names_the_line(
@@ -460,7 +460,7 @@ def test_empty_input_says_so_and_exits_2(
     code, out, err = _check(capsys, path)
     assert code == 2
     assert _one_line(err) == f"check: no exchanges in {path}"
-    assert out.strip().endswith("no exchanges found: nothing was checked")
+    assert out.strip() == "nothing checked: no exchanges in 1 file"
 
 
 def test_an_empty_file_among_others_is_said_but_not_an_error(

@@ -659,7 +659,8 @@ def load_cassette(path: str | Path) -> LoadedCassette:
         raise CassetteError(f"{where}not valid YAML ({exc.problem or exc.context})") from exc
     except yaml.reader.ReaderError as exc:  # a character YAML refuses (no mark, a position)
         line = text.count("\n", 0, exc.position) + 1
-        raise CassetteError(f"line {line}: not valid YAML ({exc.reason} {exc.character!r})") from exc
+        char = exc.character if isinstance(exc.character, int) else ord(exc.character)
+        raise CassetteError(f"line {line}: not valid YAML ({exc.reason}: #x{char:04x})") from exc
     except yaml.YAMLError as exc:
         raise CassetteError(f"not valid YAML ({exc})") from exc
     except (ValueError, TypeError, OverflowError) as exc:  # a 5,000-digit int, a bad date...

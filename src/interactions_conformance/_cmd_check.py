@@ -249,19 +249,24 @@ def _run(args: argparse.Namespace) -> int:
         for line in text:
             _say(line, sys.stdout)
         checked = len(files) - len(unreadable)
-        line = (
-            f"checked {_plural(total_exchanges, 'exchange')} in {_plural(checked, 'file')} "
-            f"against {_against(used) if used else 'no revision'}"
-            f"{' (strict schema)' if args.strict_schema else ''}: "
-            f"{_plural(total_violations, 'violation')} ({_plural(len(rules), 'rule')}), "
-            f"{total_drift} drift"
-        )
-        if unreadable:
-            line += f"; {_plural(len(unreadable), 'file')} unreadable (see above)"
+        if nothing:
+            why = (
+                [f"{_plural(len(unreadable), 'file')} unreadable (see above)"] if unreadable else []
+            )
+            why += [f"no exchanges in {_plural(len(empty), 'file')}"] if empty else []
+            line = "nothing checked: " + "; ".join(why)
+        else:
+            line = (
+                f"checked {_plural(total_exchanges, 'exchange')} in {_plural(checked, 'file')} "
+                f"against {_against(used)}"
+                f"{' (strict schema)' if args.strict_schema else ''}: "
+                f"{_plural(total_violations, 'violation')} ({_plural(len(rules), 'rule')}), "
+                f"{total_drift} drift"
+            )
+            if unreadable:
+                line += f"; {_plural(len(unreadable), 'file')} unreadable (see above)"
         if errors:
             line += f"; {_plural(len(errors), 'checker error')} (see above)"
-        if nothing:
-            line += "; no exchanges found: nothing was checked"
         _say(line, sys.stdout)
     if errors:
         return EXIT_INTERNAL

@@ -35,7 +35,7 @@ __all__ = [
 # Deeper than any payload of the API (a few levels, tens with nested function arguments) and far
 # below what Python's recursion limit lets the checks walk.
 MAX_JSON_DEPTH = 64
-_BRACKETS = re.compile(r'[\[\]{}]|"(?:[^"\\]|\\.)*"')
+_TOO_DEEP = f"JSON nested deeper than {MAX_JSON_DEPTH} levels (the checker's limit)"
 _SECRET_QUERY = re.compile(r"([?&](?:key|api_key|access_token)=)[^&#]*", re.IGNORECASE)
 
 
@@ -47,32 +47,36 @@ def _refuse_constant(name: str) -> Any:
     raise ValueError(f"{name} is not JSON")
 
 
-def _depth(text: str) -> int:
-    """How deep arrays and objects nest in a JSON text (strings skipped), without recursion."""
-    depth = deepest = 0
-    for match in _BRACKETS.finditer(text):
-        token = match.group()
-        if token in "[{":
-            depth += 1
-            deepest = max(deepest, depth)
-        elif token in "]}":
-            depth -= 1
-    return deepest
+def _too_deep(value: Any) -> bool:
+    """Whether arrays and objects nest deeper than `MAX_JSON_DEPTH` (a walk, not a recursion)."""
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if depth > MAX_JSON_DEPTH:
+            return True
+        children = item.values() if isinstance(item, dict) else item
+        stack.extend((c, depth + 1) for c in children if isinstance(c, dict | list))
+    return False
 
 
-def loads_json(data: str | bytes) -> Any:
+def loads_json(data: str | bytes | bytearray) -> Any:
     """`json.loads`, strict: no ``NaN``/``Infinity``, at most `MAX_JSON_DEPTH` levels of nesting.
 
     Raises ValueError (`JSONTooDeep` for the depth) on anything else.
     """
     text = data.decode(json.detect_encoding(data)) if isinstance(data, bytes | bytearray) else data
-    # Counting brackets is cheap; walking them only matters when there could be enough.
-    if text.count("[") + text.count("{") > MAX_JSON_DEPTH and _depth(text) > MAX_JSON_DEPTH:
-        raise JSONTooDeep(f"JSON nested deeper than {MAX_JSON_DEPTH} levels (the checker's limit)")
     try:
-        return json.loads(text, parse_constant=_refuse_constant)
-    except RecursionError as exc:  # cannot happen below the depth limit; kept total anyway
-        raise JSONTooDeep(str(exc)) from None
+        value = json.loads(text, parse_constant=_refuse_constant)
+    except RecursionError:  # json's own limit, near 1,000 levels
+        raise JSONTooDeep(_TOO_DEEP) from None
+    # Only a text with enough brackets can nest that deep: most need no walk at all.
+    if (
+        isinstance(value, dict | list)
+        and text.count("[") + text.count("{") > MAX_JSON_DEPTH
+        and _too_deep(value)
+    ):
+        raise JSONTooDeep(_TOO_DEEP)
+    return value
 
 
 def split_url(url: str) -> SplitResult:

@@ -343,14 +343,16 @@ def malformed_files(draw: st.DrawFn) -> tuple[str, str]:
     """(suffix, text): a seed recording as a cassette, HAR or JSON Lines, then broken."""
     revision = draw(st.sampled_from(REVISIONS))
     index = draw(st.integers(0, len(SEEDS) - 1))
-    suffix = draw(st.sampled_from([".yaml", ".har", ".jsonl"]))
+    suffix = draw(st.sampled_from([".yaml", ".har", ".jsonl", ".json"]))
     exchanges = seeds(revision)[min(index, len(seeds(revision)) - 1)]
     if suffix == ".yaml":
         text = (ROOT / "cassettes" / revision / "emulator" / SEEDS[index]).read_text("utf-8")
     elif suffix == ".har":
         text = _har_text(exchanges)
-    else:
+    elif suffix == ".jsonl":
         text = _jsonl_text(exchanges)
+    else:  # one exchange, as the proxy's --record writes it
+        text = _jsonl_text(exchanges).splitlines()[0]
     how = draw(st.sampled_from(["truncate", "insert", "delete", "replace"]))
     at = draw(st.integers(0, len(text)))
     if how == "truncate":
@@ -359,7 +361,7 @@ def malformed_files(draw: st.DrawFn) -> tuple[str, str]:
         text = text[:at] + draw(FILE_NOISE) + text[at:]
     elif how == "delete":
         text = text[:at] + text[at + draw(st.integers(1, 40)) :]
-    elif suffix == ".har":
+    elif suffix in (".har", ".json"):
         document = json.loads(text)
         text = _put(document, draw(st.sampled_from(list(_places(document)))), draw(replacements))
     elif suffix == ".jsonl":

@@ -203,6 +203,15 @@ def test_a_billion_laughs_cassette_is_refused_under_a_memory_cap(tmp_path: Path)
     assert time.monotonic() - started < 30
 
 
+def test_replay_reads_cassettes_as_safely(tmp_path: Path) -> None:
+    from interactions_conformance._cassettes import Cassette, CassetteError
+
+    path = tmp_path / "laughs.yaml"
+    path.write_text(LAUGHS, "utf-8")
+    with pytest.raises(CassetteError, match="YAML anchors and aliases are refused"):
+        Cassette(path, "none")
+
+
 def test_deep_yaml_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = tmp_path / "deep.yaml"
     path.write_text("interactions: " + "[" * 200 + "]" * 200 + "\n", "utf-8")
@@ -238,6 +247,7 @@ HAR_ENTRY: dict[str, Any] = {
         ({"response": {"status": 200, "content": [1]}}, "response.content is a list"),
         ({"response": {"status": None}}, "response.status is null"),
         ({"response": {"status": True}}, "response.status is a boolean"),
+        ({"response": {"status": float("inf")}}, "Infinity is not JSON"),
         ({"request": {"method": "GET", "url": "http://[::1/x"}}, "request.url is not a URL"),
         (
             {"response": {"status": 200, "content": {"encoding": "base64", "text": "!!"}}},

@@ -37,6 +37,12 @@ keys given to the transport (written as ``$GEMINI_API_KEY`` and
 a model echoes in a stream may be split across deltas: Google-shaped keys are
 also looked for in the joined text of the events, and any piece of 8 or more
 characters of a long key (24+ characters) is written ``<redacted>``.
+
+Cassettes are read as if from a stranger (`load_cassette`, for replay and for
+``check`` alike): YAML's safe loader, anchors and aliases refused (a 500-byte
+"billion laughs" file stands for gigabytes), no Python tags, at most 64
+levels of nesting and `MAX_CASSETTE_BYTES`; each problem is one
+`CassetteError` naming the line.
 """
 
 from __future__ import annotations
@@ -53,13 +59,9 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import httpx
 import yaml
-from vcr.persisters.filesystem import (  # vcrpy's persister: files vcrpy tooling can read
-    CassetteDecodeError,
-    CassetteNotFoundError,
-    FilesystemPersister,
-)
+from vcr.persisters.filesystem import FilesystemPersister  # files vcrpy tooling can read
 from vcr.request import Request as VcrRequest
-from vcr.serializers import yamlserializer
+from vcr.serializers import compat, yamlserializer
 
 from ._secrets import GOOGLE_KEY, KEY_PLACEHOLDER, SECRET_HEADERS, scrub_text
 
@@ -174,16 +176,17 @@ class Cassette:
         if self.record_mode == "rewrite":
             self.existed = self.path.is_file()
             return
+        if not self.path.is_file() or not self.path.read_bytes().strip():
+            return  # as vcrpy: an empty file is a cassette not recorded yet
+        # Read as `check` reads it (no aliases, no Python objects), then vcrpy's own conversion.
         try:
-            loaded = FilesystemPersister.load_cassette(self.path, yamlserializer)
-        except CassetteNotFoundError:
-            return
-        except (CassetteDecodeError, ValueError, KeyError, TypeError) as exc:
+            loaded = load_cassette(self.path)
+            requests = [VcrRequest._from_dict(i["request"]) for i in loaded.interactions]
+            responses = [compat.convert_to_bytes(i["response"]) for i in loaded.interactions]
+        except (CassetteError, ValueError, KeyError, TypeError, AttributeError) as exc:
             raise CassetteError(f"cannot read cassette {self.path}: {exc}") from exc
         self.existed = True
-        requests, responses = loaded[0], loaded[1]
-        if len(loaded) > 2 and isinstance(loaded[2], dict):
-            self.metadata = {**loaded[2], **self.metadata}
+        self.metadata = {**loaded.metadata, **self.metadata}
         self.recordings = [
             _Recording(r, dict(s)) for r, s in zip(requests, responses, strict=False)
         ]

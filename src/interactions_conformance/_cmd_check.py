@@ -34,7 +34,8 @@ checked. Empty input is said (``check: no exchanges in x.jsonl``). Exit codes:
     crashed): a bug of ours, said in one line with "please report"
 ==  ==========================================================================
 
-When several apply, the highest wins; the summary line says each. Text is
+When several apply, the highest wins; the summary line says each. Ctrl-C
+exits 130 with one line. Text is
 printed with unprintable characters (a lone surrogate in recorded text)
 escaped, never a ``UnicodeEncodeError``. Caps: a file over
 `_sources.MAX_SOURCE_BYTES` (64 MiB) is refused unread, JSON and YAML nested

@@ -637,6 +637,42 @@ def test_a_big_stream_is_parsed_once_per_exchange(monkeypatch: pytest.MonkeyPatc
     assert len(calls) == 1
 
 
+def test_a_long_stream_is_checked_under_a_memory_cap(tmp_path: Path) -> None:
+    """25,000 events (a 4 MB file) are checked within 1 GiB of address space, in one pass."""
+    events: list[dict[str, Any]] = [
+        {"event_type": "interaction.start", "interaction": {"id": "v1_a", "status": "in_progress"}},
+        {"event_type": "content.start", "index": 0, "content": {"type": "text"}},
+    ]
+    events += [
+        {"event_type": "content.delta", "index": 0, "delta": {"type": "text", "text": "x"}}
+    ] * 25_000
+    exchange = from_events(events, request={"model": "m", "input": "x"})
+    chunks = [c.decode() for c in exchange.response.chunks or ()]
+    line = {
+        "request": {"method": "POST", "url": URL, "body": {"model": "m", "stream": True}},
+        "response": {
+            "status": 200,
+            "headers": {"content-type": "text/event-stream"},
+            "chunks": chunks,
+        },
+    }
+    path = _jsonl(tmp_path / "long.jsonl", line)
+
+    def cap() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (1 << 30, 1 << 30))
+
+    done = subprocess.run(
+        [sys.executable, "-m", "interactions_conformance._cli", "check", str(path)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        preexec_fn=cap,
+    )
+    assert done.returncode == 1, done.stderr  # the stream is truncated (no stop, no complete)
+    assert "STREAM-TERMINAL" in done.stdout or "STREAM-CONTENT-BRACKETS" in done.stdout
+    assert done.stdout.splitlines()[-1].startswith("checked 1 exchange in 1 file")
+
+
 def test_source_error_carries_file_where_and_why(tmp_path: Path) -> None:
     path = _jsonl(tmp_path / "x.jsonl", {"request": {"url": URL}, "response": {"status": "x"}})
     with pytest.raises(SourceError) as info:

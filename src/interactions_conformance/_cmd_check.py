@@ -35,9 +35,9 @@ checked. Empty input is said (``check: no exchanges in x.jsonl``). Exit codes:
 ==  ==========================================================================
 
 When several apply, the highest wins; the summary line says each. Ctrl-C
-exits 130 with one line. Text is
-printed with unprintable characters (a lone surrogate in recorded text)
-escaped, never a ``UnicodeEncodeError``. Caps: a file over
+exits 130 with one line. Text is printed with what the terminal cannot
+encode (a lone surrogate in recorded text) escaped, never a
+``UnicodeEncodeError``. Caps: a file over
 `_sources.MAX_SOURCE_BYTES` (64 MiB) is refused unread, JSON and YAML nested
 deeper than 64 levels are refused, YAML anchors/aliases and Python tags are
 refused; memory is then bounded by the largest file (each file's exchanges

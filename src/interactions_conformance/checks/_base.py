@@ -158,8 +158,8 @@ def as_list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else []
 
 
-# Counts and indexes are int64 on the API. A larger JSON integer is no count, and sums of
-# such could outgrow what int -> str converts (4,300 digits): the checks leave it to the schema.
+# Counts and indexes are int64 on the API. A larger JSON integer is no count (SCHEMA-USAGE says
+# so), and sums of such could outgrow what int -> str converts (4,300 digits).
 _INT64 = 2**63
 
 

@@ -125,8 +125,7 @@ def test_a_yaml_syntax_error_names_the_line(
     path.write_text("interactions:\n- request:\n    method: 'POST\n", "utf-8")
     code, _, err = _check(capsys, path)
     assert code == 2
-    assert f"{path}:" in _one_line(err)
-    assert "line" not in _one_line(err).split(str(path))[0]
+    assert _one_line(err) == f"check: {path}:4: not valid YAML (found unexpected end of stream)"
 
 
 @pytest.mark.parametrize(

@@ -95,7 +95,11 @@ _FRAME_END = re.compile(rb"\r\n\r\n|\n\n|\r\r")
 
 
 class CassetteError(Exception):
-    """A cassette file cannot be read, or the record mode is unknown."""
+    """A cassette file cannot be read, or the record mode is unknown (``line``: where, if known)."""
+
+    def __init__(self, why: str, *, line: int | None = None) -> None:
+        super().__init__(f"line {line}: {why}" if line else why)
+        self.why, self.line = why, line
 
 
 class NoRecordingError(httpx.TransportError, AssertionError):
@@ -608,14 +612,14 @@ def _refuse_hostile(root: Any) -> None:
         node, depth = stack.pop()
         line = node.start_mark.line + 1
         if id(node) in seen:
-            raise CassetteError(f"line {line}: YAML anchors and aliases are refused in a cassette")
+            raise CassetteError("YAML anchors and aliases are refused in a cassette", line=line)
         seen.add(id(node))
         if isinstance(node.tag, str) and node.tag.startswith(_PYTHON_TAG):
             tag = "!!python/" + node.tag.removeprefix(_PYTHON_TAG)
-            raise CassetteError(f"line {line}: the YAML tag {tag} is refused (Python objects)")
+            raise CassetteError(f"the YAML tag {tag} is refused (Python objects)", line=line)
         if depth > _MAX_YAML_DEPTH:
             raise CassetteError(
-                f"line {line}: nested deeper than {_MAX_YAML_DEPTH} levels (the checker's limit)"
+                f"nested deeper than {_MAX_YAML_DEPTH} levels (the checker's limit)", line=line
             )
         if isinstance(node, yaml.MappingNode):
             stack.extend((part, depth + 1) for pair in node.value for part in pair)
@@ -658,12 +662,14 @@ def load_cassette(path: str | Path) -> LoadedCassette:
         data = loader.construct_document(root)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        where = f"line {mark.line + 1}: " if mark is not None else ""
-        raise CassetteError(f"{where}not valid YAML ({exc.problem or exc.context})") from exc
+        raise CassetteError(
+            f"not valid YAML ({exc.problem or exc.context})",
+            line=mark.line + 1 if mark is not None else None,
+        ) from exc
     except yaml.reader.ReaderError as exc:  # a character YAML refuses (no mark, a position)
         line = text.count("\n", 0, exc.position) + 1
         char = exc.character if isinstance(exc.character, int) else ord(exc.character)
-        raise CassetteError(f"line {line}: not valid YAML ({exc.reason}: #x{char:04x})") from exc
+        raise CassetteError(f"not valid YAML ({exc.reason}: #x{char:04x})", line=line) from exc
     except yaml.YAMLError as exc:
         raise CassetteError(f"not valid YAML ({exc})") from exc
     except (ValueError, TypeError, OverflowError) as exc:  # a 5,000-digit int, a bad date...

@@ -281,8 +281,7 @@ def read_cassette(path: Path) -> Sourced:
     try:
         loaded = load_cassette(path)
     except CassetteError as exc:
-        where, _, why = str(exc).partition(": ") if str(exc).startswith("line ") else ("", "", "")
-        raise SourceError(path, why or str(exc), where) from exc
+        raise SourceError(path, exc.why, f"line {exc.line}" if exc.line else "") from exc
     exchanges = []
     for index, item in enumerate(loaded.interactions):
         line = loaded.lines[index] if index < len(loaded.lines) else None

@@ -160,6 +160,12 @@ class Store:
             ).fetchall()
         return [r[0] for r in rows if json.loads(r[1]).get("status") == "in_progress"]
 
+    def owners(self) -> list[tuple[str, str]]:
+        """Every stored interaction id with the key that owns it (tests read every row back)."""
+        with self._lock:
+            rows = self._db.execute("SELECT id, api_key FROM interactions").fetchall()
+        return [(str(r[0]), str(r[1])) for r in rows]
+
     def count(self) -> int:
         with self._lock:
             return int(self._db.execute("SELECT COUNT(*) FROM interactions").fetchone()[0])

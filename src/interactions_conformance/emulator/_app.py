@@ -97,7 +97,8 @@ class EmulatorConfig:
     background_seconds: float = 0.4  # how long a background model job runs
     event_delay: float = 0.0  # pause between streamed events
     revision: str = _wire.CANONICAL_REVISION  # answered when a request has no Api-Revision
-    limits: _limits.Limits = _limits.Limits()  # body size, read time, nesting (_limits.py)
+    # body size, read time, nesting, uploads (_limits.py)
+    limits: _limits.Limits = dataclasses.field(default_factory=_limits.Limits)
 
     def __post_init__(self) -> None:
         if self.tier not in RETENTION_SECONDS:
@@ -1087,7 +1088,7 @@ def create_app(config: EmulatorConfig | None = None, *, clock: Clock | None = No
     app.state.emulator = emulator
     app.router.redirect_slashes = False  # a trailing slash is a 404 in the error body, no 307
     app.add_middleware(  # body size and read time, answered in the error body
-        _limits.guard,  # type: ignore[arg-type]
+        _limits.guard,
         limits=emulator.config.limits,
         answer=lambda message: emulator.error_response(ApiError("invalid_request", message)),
     )

@@ -423,9 +423,10 @@ def answer_text(prompt: Prompt) -> str:
         return code if bare else f"The code word is {code}."
     fib = _FIB.search(text)
     if fib:
-        n = int(fib.group(1))
-        value = str(fibonacci(n)) if n <= 10000 else "too large"
-        return value if bare else f"The {n}th Fibonacci number is {value}."
+        digits = fib.group(1)
+        n = int(digits) if len(digits) <= 9 else None  # int() refuses 4300+ digits (a 500)
+        value = str(fibonacci(n)) if n is not None and n <= 10000 else "too large"
+        return value if bare else f"The {digits if n is None else n}th Fibonacci number is {value}."
     arith = _ARITH.search(text)
     if arith:
         a, op, b = float(arith.group(1)), arith.group(2).lower(), float(arith.group(3))

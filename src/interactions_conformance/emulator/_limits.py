@@ -98,28 +98,23 @@ def _field(path: tuple[str | int, ...]) -> str:
 # -- JSON in ----------------------------------------------------------------------------
 
 
-def _no_constant(name: str) -> Any:
-    raise Rejected(
-        f"Invalid JSON payload received: {name} is not a JSON value (RFC 8259: numbers are finite)."
-    )
+class _OutOfRange:
+    """A number the API cannot hold, kept in place by the parser so the walk names its field."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text if len(text) <= 40 else f"a number of {len(text)} digits"
 
 
-def _finite_float(text: str) -> float:
+def _finite_float(text: str) -> float | _OutOfRange:
     value = float(text)
-    if not math.isfinite(value):
-        raise Rejected(f"Invalid JSON payload received: the number {text[:40]} is out of range.")
-    return value
+    return value if math.isfinite(value) else _OutOfRange(text)
 
 
-def _finite_int(text: str) -> int:
-    if len(text) > 310:  # beyond any finite double (1.8e308); int() would take long past 4300
-        raise Rejected(
-            f"Invalid JSON payload received: a number of {len(text)} digits is out of range."
-        )
+def _finite_int(text: str) -> int | _OutOfRange:
+    if len(text) > 310:  # beyond any finite double (1.8e308); int() refuses 4300+ digits
+        return _OutOfRange(text)
     value = int(text)
-    if abs(value) > sys.float_info.max:
-        raise Rejected(f"Invalid JSON payload received: the number {text[:40]}... is out of range.")
-    return value
+    return value if abs(value) <= sys.float_info.max else _OutOfRange(text)
 
 
 def loads(raw: bytes | str, limits: Limits | None = None) -> Any:
@@ -128,7 +123,7 @@ def loads(raw: bytes | str, limits: Limits | None = None) -> Any:
     max_depth = (limits or Limits()).max_depth
     try:
         value = json.loads(
-            raw, parse_constant=_no_constant, parse_float=_finite_float, parse_int=_finite_int
+            raw, parse_constant=_OutOfRange, parse_float=_finite_float, parse_int=_finite_int
         )
     except RecursionError:  # json's C scanner nests deeper than the interpreter allows
         raise Rejected(
@@ -146,6 +141,11 @@ def check_tree(value: Any, max_depth: int) -> None:
         if isinstance(node, str):
             if not node.isascii() and _SURROGATE.search(node):
                 raise Rejected(_surrogate_message(path, node))
+        elif isinstance(node, _OutOfRange):
+            raise Rejected(
+                f"Invalid value at '{_field(path)}': {node.text} is not a finite number "
+                "(RFC 8259: JSON numbers are finite)."
+            )
         elif isinstance(node, dict | list):
             if len(path) >= max_depth:
                 raise Rejected(

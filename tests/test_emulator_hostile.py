@@ -230,8 +230,17 @@ def test_a_non_finite_number_is_a_400(client: TestClient, value: str) -> None:
         client.post("/v1beta/interactions", content=body + value + "}}", headers=HEADERS)
     )
     assert "'generation_config.temperature'" in message
-    assert "not a finite number" in message
+    assert "not a finite number" in message or "digits is out of range" in message
     assert all_rows_read_back(client) == 0
+
+
+def test_a_5000_digit_number_is_a_400(client: TestClient) -> None:
+    """json.loads refuses 4300+ digits with a ValueError that is no syntax error."""
+    body = with_model('{"model": "@", "input": "hi", "generation_config": {"seed": ')
+    response = client.post(
+        "/v1beta/interactions", content=body + "9" * 5000 + "}}", headers=HEADERS
+    )
+    assert "4300 digits or more is out of range" in error_of(response)
 
 
 def test_a_prompt_with_a_5000_digit_number_is_answered(client: TestClient) -> None:

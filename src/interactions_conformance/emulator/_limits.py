@@ -31,7 +31,6 @@ import dataclasses
 import json
 import math
 import re
-import sys
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
@@ -84,7 +83,7 @@ def _shown(text: str) -> str:
     return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
-def _field(path: tuple[str | int, ...]) -> str:
+def _field(path: list[str | int]) -> str:
     """``("input", 0, "text")`` -> ``input[0].text`` (the style of the API's messages)."""
     out = ""
     for part in path:
@@ -98,69 +97,92 @@ def _field(path: tuple[str | int, ...]) -> str:
 # -- JSON in ----------------------------------------------------------------------------
 
 
-class _OutOfRange:
-    """A number the API cannot hold, kept in place by the parser so the walk names its field."""
-
-    def __init__(self, text: str) -> None:
-        self.text = text if len(text) <= 40 else f"a number of {len(text)} digits"
-
-
-def _finite_float(text: str) -> float | _OutOfRange:
-    value = float(text)
-    return value if math.isfinite(value) else _OutOfRange(text)
-
-
-def _finite_int(text: str) -> int | _OutOfRange:
-    if len(text) > 310:  # beyond any finite double (1.8e308); int() refuses 4300+ digits
-        return _OutOfRange(text)
-    value = int(text)
-    return value if abs(value) <= sys.float_info.max else _OutOfRange(text)
-
-
 def loads(raw: bytes | str, limits: Limits | None = None) -> Any:
     """A JSON body parsed under the limits, or ``Rejected`` (too deep, a lone surrogate, a
     non-finite number); ``ValueError`` when it is not JSON at all."""
     max_depth = (limits or Limits()).max_depth
     try:
-        value = json.loads(
-            raw, parse_constant=_OutOfRange, parse_float=_finite_float, parse_int=_finite_int
-        )
+        value = json.loads(raw)
     except RecursionError:  # json's C scanner nests deeper than the interpreter allows
         raise Rejected(
             f"Invalid JSON payload received: nesting deeper than {max_depth} levels."
         ) from None
+    except ValueError as exc:
+        if "integer string conversion" in str(exc):  # int() refuses 4300+ digits
+            raise Rejected(
+                "Invalid JSON payload received: a number of 4300 digits or more is out of range."
+            ) from None
+        raise
     check_tree(value, max_depth)
     return value
 
 
 def check_tree(value: Any, max_depth: int) -> None:
-    """Depth and text of a parsed value, walked without recursion; ``Rejected`` names the field."""
-    stack: list[tuple[Any, tuple[str | int, ...]]] = [(value, ())]
-    while stack:
-        node, path = stack.pop()
-        if isinstance(node, str):
-            if not node.isascii() and _SURROGATE.search(node):
-                raise Rejected(_surrogate_message(path, node))
-        elif isinstance(node, _OutOfRange):
+    """Depth, text and numbers of a parsed value; ``Rejected`` names the field.
+
+    Walked with a stack of iterators, not recursion: memory is bounded by the depth, and
+    the path is built only for the message.
+    """
+    path: list[str | int] = []  # keys from the root to the container being walked
+    _check_leaf(value, path, None)
+    if not isinstance(value, dict | list):
+        return
+    walking: list[Any] = [_children(value)]
+    while walking:
+        for key, child in walking[-1]:
+            if key.__class__ is str and not key.isascii() and _SURROGATE.search(key):
+                raise Rejected(_surrogate_message([*path, key], key, name=True))
+            kind = child.__class__
+            if kind is dict or kind is list:
+                if len(walking) >= max_depth:
+                    raise Rejected(
+                        f"Invalid value at '{_field([*path, key])}': nested deeper than "
+                        f"{max_depth} levels."
+                    )
+                path.append(key)
+                walking.append(_children(child))
+                break  # walk the child; this container's iterator resumes after it
+            # inline fast paths (a 20 MiB body may hold millions of leaves)
+            if kind is int:
+                if child.bit_length() > 1024:
+                    _check_leaf(child, path, key)
+            elif kind is str:
+                if not child.isascii():
+                    _check_leaf(child, path, key)
+            elif kind is float:
+                if not math.isfinite(child):
+                    _check_leaf(child, path, key)
+        else:
+            walking.pop()
+            if path:
+                path.pop()
+
+
+def _children(node: dict[str, Any] | list[Any]) -> Any:
+    return iter(node.items()) if isinstance(node, dict) else enumerate(node)
+
+
+def _check_leaf(value: Any, path: list[str | int], key: str | int | None) -> None:
+    if isinstance(value, str):
+        if not value.isascii() and _SURROGATE.search(value):
+            where = path if key is None else [*path, key]
+            raise Rejected(_surrogate_message(where, value))
+    elif isinstance(value, float):
+        if not math.isfinite(value):  # NaN, Infinity, 1e400
+            where = path if key is None else [*path, key]
             raise Rejected(
-                f"Invalid value at '{_field(path)}': {node.text} is not a finite number "
+                f"Invalid value at '{_field(where)}': {value!r} is not a finite number "
                 "(RFC 8259: JSON numbers are finite)."
             )
-        elif isinstance(node, dict | list):
-            if len(path) >= max_depth:
-                raise Rejected(
-                    f"Invalid value at '{_field(path)}': nested deeper than {max_depth} levels."
-                )
-            if isinstance(node, dict):
-                for key, item in node.items():
-                    if not key.isascii() and _SURROGATE.search(key):
-                        raise Rejected(_surrogate_message(path, key, name=True))
-                    stack.append((item, (*path, key)))
-            else:
-                stack.extend((item, (*path, i)) for i, item in enumerate(node))
+    elif isinstance(value, int) and value.bit_length() > 1024:  # beyond any finite double
+        where = path if key is None else [*path, key]
+        raise Rejected(
+            f"Invalid value at '{_field(where)}': a number of {len(str(value))} digits is "
+            "out of range."
+        )
 
 
-def _surrogate_message(path: tuple[str | int, ...], text: str, *, name: bool = False) -> str:
+def _surrogate_message(path: list[str | int], text: str, *, name: bool = False) -> str:
     found = _SURROGATE.search(text)
     escape = f"\\u{ord(found.group()):04x}" if found else "a surrogate"
     what = "a member name" if name else "the string"

@@ -149,9 +149,8 @@ def check_tree(value: Any, max_depth: int) -> None:
             elif kind is str:
                 if not child.isascii():
                     _check_leaf(child, path, key)
-            elif kind is float:
-                if not math.isfinite(child):
-                    _check_leaf(child, path, key)
+            elif kind is float and not math.isfinite(child):
+                _check_leaf(child, path, key)
         else:
             walking.pop()
             if path:

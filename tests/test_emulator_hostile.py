@@ -18,8 +18,14 @@ import pytest
 
 from emulator_helpers import TestClient
 from interactions_conformance import load_revision
-from interactions_conformance.emulator import Clock, EmulatorConfig, create_app, running_emulator
-from interactions_conformance.emulator._limits import Limits, Rejected
+from interactions_conformance.emulator import (
+    Clock,
+    EmulatorConfig,
+    Limits,
+    create_app,
+    running_emulator,
+)
+from interactions_conformance.emulator._limits import Rejected
 from interactions_conformance.emulator._store import InteractionRecord, Store
 
 pytestmark = pytest.mark.filterwarnings("ignore:Using `httpx` with `starlette.testclient`")

@@ -451,3 +451,21 @@ def test_limits_are_validated_eagerly() -> None:
     ):
         with pytest.raises(ValueError, match=next(iter(bad))):
             Limits(**bad)
+
+
+@pytest.mark.parametrize(
+    "sent",
+    [b"", b"POST /v1beta/interactions HTTP/1.1\r\nHost: x\r\n"],
+    ids=["nothing", "half-a-head"],
+)
+def test_a_request_head_that_never_completes_is_closed(sent: bytes) -> None:
+    """uvicorn's keep-alive timer stops at the first byte: both held the connection forever."""
+    with running_emulator(limits=Limits(header_timeout=0.5)) as base_url:
+        took, answer = _raw_exchange(base_url, sent, wait=10)
+        assert answer == b""
+        assert 0.4 < took < 5, took
+        # a request on a kept-alive connection, then silence: closed after its answer too
+        get = b"GET /v1beta/files HTTP/1.1\r\nHost: x\r\nx-goog-api-key: emulator-key\r\n\r\n"
+        took, answer = _raw_exchange(base_url, get, wait=10)
+        assert answer.startswith(b"HTTP/1.1 200"), answer
+        assert took < 5, took

@@ -27,7 +27,7 @@ from typing import Any
 from ._app import DEFAULT_API_KEYS, RETENTION_SECONDS, EmulatorConfig, create_app
 from ._clock import Clock
 from ._faults import FAULTS, Fault, UnknownFaultError
-from ._limits import Limits
+from ._limits import Limits, server_protocol
 
 __all__ = [
     "DEFAULT_API_KEYS",
@@ -72,7 +72,13 @@ def running_emulator(
     sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # accepted sockets inherit it
     sock.bind((host, port))
     server = uvicorn.Server(
-        uvicorn.Config(app, log_level="warning", lifespan="on", timeout_graceful_shutdown=1)
+        uvicorn.Config(
+            app,
+            log_level="warning",
+            lifespan="on",
+            timeout_graceful_shutdown=1,
+            http=server_protocol(config.limits),  # a late request head closes (_limits)
+        )
     )
     thread = threading.Thread(
         target=server.run, kwargs={"sockets": [sock]}, name="interactions-emulator", daemon=True

@@ -20,6 +20,10 @@ and code pair of the ERR-STATUS-CODE table, which has no 408 or 413):
 * **Numbers**: ``NaN``, ``Infinity`` and numbers beyond a finite double (``1e400``, 400
   digits) are not JSON values the API can hold (RFC 8259 6).
 * **Uploads**: at most ``Limits.max_upload_bytes`` (100 MiB) per uploaded file.
+* **Request head**: a connection whose request line and headers are not complete within
+  ``Limits.header_timeout`` seconds (10) of opening, or of its previous answer, is closed
+  (``server_protocol``; uvicorn times out idle keep-alive connections only, so a client
+  that connects and sends nothing, or half a header, held its connection forever).
 
 ``guard`` is the ASGI middleware for the first two; ``loads`` parses a body under the
 others; ``dumps`` is the store's serialiser, refusing what could not be rendered back.
@@ -27,6 +31,7 @@ others; ``dumps`` is the store's serialiser, refusing what could not be rendered
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import json
 import math
@@ -43,6 +48,7 @@ __all__ = [
     "dumps",
     "guard",
     "loads",
+    "server_protocol",
     "tier",
 ]
 
@@ -64,14 +70,17 @@ class Limits:
     body_timeout: float = 30.0  # seconds for the whole request body
     max_depth: int = 100  # levels of arrays and objects in a JSON body
     max_upload_bytes: int = 100 * 1024 * 1024  # one uploaded file, all its chunks
+    header_timeout: float = 10.0  # seconds for a request line and its headers
 
     def __post_init__(self) -> None:
         for name in ("max_body_bytes", "max_depth", "max_upload_bytes"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise ValueError(f"{name} must be a positive integer, got {value!r}")
-        if not (isinstance(self.body_timeout, int | float) and self.body_timeout > 0):
-            raise ValueError(f"body_timeout must be > 0 seconds, got {self.body_timeout!r}")
+        for name in ("body_timeout", "header_timeout"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0:
+                raise ValueError(f"{name} must be > 0 seconds, got {value!r}")
 
 
 class Rejected(Exception):
@@ -323,3 +332,58 @@ async def _refuse(
     response = answer(message)
     response.headers["connection"] = "close"
     await response(scope, receive, send)
+
+
+# -- the server's request-head timeout ---------------------------------------------------
+
+
+def server_protocol(limits: Limits) -> type[asyncio.Protocol]:
+    """uvicorn's h11 protocol, closing a connection whose request head is late.
+
+    The timer runs from the connection's opening and from each answer, and stops when a
+    request's line and headers are parsed; uvicorn's own keep-alive timer stops at the first
+    byte, so half a header held the connection forever. (h11 explicitly: with httptools
+    installed, uvicorn's ``auto`` would pick a protocol without this timer.)
+    """
+    import h11
+    from uvicorn.protocols.http.h11_impl import H11Protocol
+
+    class HeadTimeoutProtocol(H11Protocol):
+        head_timer: asyncio.TimerHandle | None = None
+
+        def arm(self) -> None:
+            self.disarm()
+            self.head_timer = self.loop.call_later(limits.header_timeout, self.head_late)
+
+        def disarm(self) -> None:
+            if self.head_timer is not None:
+                self.head_timer.cancel()
+                self.head_timer = None
+
+        def head_late(self) -> None:
+            self.head_timer = None
+            # still waiting for a request head, and no request in flight
+            if self.conn.their_state is h11.IDLE and (
+                self.cycle is None or self.cycle.response_complete
+            ):
+                self.timeout_keep_alive_handler()  # uvicorn's close: ConnectionClosed, close
+
+        def connection_made(self, transport: asyncio.BaseTransport) -> None:
+            super().connection_made(transport)  # type: ignore[arg-type]
+            self.arm()
+
+        def data_received(self, data: bytes) -> None:
+            super().data_received(data)
+            if self.conn.their_state is not h11.IDLE:  # the head is parsed
+                self.disarm()
+
+        def on_response_complete(self) -> None:
+            super().on_response_complete()
+            if not self.transport.is_closing():
+                self.arm()
+
+        def connection_lost(self, exc: Exception | None) -> None:
+            self.disarm()
+            super().connection_lost(exc)
+
+    return HeadTimeoutProtocol

@@ -144,6 +144,28 @@ values = st.recursive(
 )
 
 
+# JSON Schemas the probe model builds instances from (response_format, function parameters)
+schemas = st.one_of(
+    values,
+    st.fixed_dictionaries(
+        {"type": st.sampled_from(["array", "string", "object", "integer", "number"])},
+        optional={
+            "minItems": st.one_of(st.integers(-5, 10**12), values),
+            "minLength": st.one_of(st.integers(-5, 10**12), values),
+            "minimum": values,
+            "items": st.just({"$ref": "#"}),
+            "properties": st.dictionaries(
+                st.sampled_from(["a", "b", "c", "location", "age"]),
+                st.sampled_from([{"$ref": "#"}, {"type": "string"}, {}]),
+                max_size=4,
+            ),
+            "required": values,
+            "anyOf": values,
+        },
+    ),
+)
+
+
 def contents(value: st.SearchStrategy[Any]) -> st.SearchStrategy[dict[str, Any]]:
     """A content of a known type with one field set to ``value``."""
     return st.builds(
@@ -200,7 +222,18 @@ def create_requests(draw: st.DrawFn) -> dict[str, Any]:
     )
     body = dict(body)
     for field in draw(st.lists(st.sampled_from(FIELDS), max_size=3, unique=True)):
-        body[field] = draw(inputs if field == "input" else values)
+        if field == "input":
+            body[field] = draw(inputs)
+        elif field == "response_format":
+            schema = draw(schemas)
+            wrapped = {"type": "text", "mime_type": "application/json", "schema": schema}
+            body[field] = draw(st.sampled_from([schema, wrapped]))
+        elif field == "tools":
+            tool = {"type": "function", "name": "get_weather", "parameters": draw(schemas)}
+            body[field] = draw(st.sampled_from([[tool], draw(values)]))
+            body["input"] = "what is the weather in Paris? use get_weather"
+        else:
+            body[field] = draw(values)
     if draw(st.booleans()):
         body["stream"] = True
     headers = {"content-type": draw(st.sampled_from(["application/json", "text/plain", "", "x/y"]))}

@@ -469,3 +469,68 @@ def test_a_request_head_that_never_completes_is_closed(sent: bytes) -> None:
         took, answer = _raw_exchange(base_url, get, wait=10)
         assert answer.startswith(b"HTTP/1.1 200"), answer
         assert took < 5, took
+
+
+# -- generated instances ------------------------------------------------------------------
+
+FAN_OUT = {  # a $ref to the root from ten properties: 10**12 values at depth 12
+    "type": "object",
+    "properties": {f"p{i}": {"$ref": "#"} for i in range(10)},
+}
+SCHEMA_BOMBS = [
+    ("minItems", {"type": "array", "minItems": 10**9}),
+    ("minLength", {"type": "string", "minLength": 10**9}),
+    (
+        "nested-minItems",
+        {"type": "array", "minItems": 200, "items": {"type": "array", "minItems": 200}},
+    ),
+    ("ref-fan-out", FAN_OUT),
+]
+
+
+def _format_for(revision: str, schema: Any) -> Any:
+    return (
+        schema
+        if revision == "2025-12"
+        else {"type": "text", "mime_type": "application/json", "schema": schema}
+    )
+
+
+@pytest.mark.parametrize("headers", [HEADERS, STEPS], ids=["2025-12", "2026-05"])
+@pytest.mark.parametrize("schema", [s for _, s in SCHEMA_BOMBS], ids=[n for n, _ in SCHEMA_BOMBS])
+def test_a_response_format_that_asks_for_a_huge_instance_is_a_400(
+    client: TestClient, schema: Any, headers: dict[str, str]
+) -> None:
+    """minItems 10**9 took all memory; 3,000,000 took 14 s and answered 36 MB."""
+    revision = "2026-05" if "api-revision" in headers else "2025-12"
+    body = {"model": MODEL, "input": "hi", "response_format": _format_for(revision, schema)}
+    began = time.monotonic()
+    message = error_of(client.post("/v1beta/interactions", json=body, headers=headers))
+    assert time.monotonic() - began < 10
+    assert "'response_format'" in message
+    assert "too many states" in message
+    assert all_rows_read_back(client) == 0
+
+
+def test_a_function_schema_that_asks_for_a_huge_instance_is_a_400(client: TestClient) -> None:
+    tool = {
+        "type": "function",
+        "name": "f",
+        "parameters": {"type": "object", "properties": {"x": {"type": "array", "minItems": 10**9}}},
+    }
+    body = {"model": MODEL, "input": "call f", "tools": [tool]}
+    message = error_of(client.post("/v1beta/interactions", json=body, headers=HEADERS))
+    assert "'tools.f.parameters'" in message
+
+
+def test_a_malformed_min_items_is_read_as_one(client: TestClient) -> None:
+    """minItems "x" or [1] raised ValueError / TypeError (500) in the probe model."""
+    for wanted in ("x", [1], -5):
+        body = {
+            "model": MODEL,
+            "input": "hi",
+            "response_format": {"type": "array", "minItems": wanted},
+        }
+        response = client.post("/v1beta/interactions", json=body, headers=HEADERS)
+        assert response.status_code == 200, response.text
+        assert response.json()["outputs"][-1]["text"] == '["example"]'

@@ -19,6 +19,10 @@ and code pair of the ERR-STATUS-CODE table, which has no 408 or 413):
   API]. Stored, it could not be written back as UTF-8 (every GET answered 500).
 * **Numbers**: ``NaN``, ``Infinity`` and numbers beyond a finite double (``1e400``, 400
   digits) are not JSON values the API can hold (RFC 8259 6).
+* **Generated instances**: a structured answer or function call built from the request's
+  schema (``response_format``, a function's ``parameters``) holds at most 10,000 values and
+  1,000,000 characters (``InstanceBudget``): ``minItems: 10**9`` or a ``$ref`` fan-out used
+  to take minutes and all memory. The live API refuses such schemas too ("too many states").
 * **Uploads**: at most ``Limits.max_upload_bytes`` (100 MiB) per uploaded file.
 * **Request head**: a connection whose request line and headers are not complete within
   ``Limits.header_timeout`` seconds (10) of opening, or of its previous answer, is closed
@@ -42,6 +46,7 @@ from typing import Any
 import anyio
 
 __all__ = [
+    "InstanceBudget",
     "Limits",
     "Rejected",
     "advance_seconds",
@@ -198,6 +203,37 @@ def _surrogate_message(path: list[str | int], text: str, *, name: bool = False) 
         f"Invalid value at '{_field(path)}': {what} holds a lone UTF-16 surrogate ({escape}), "
         "which is not Unicode text."
     )
+
+
+# -- generated instances (the probe model) ---------------------------------------------
+
+
+class InstanceBudget:
+    """What one generated instance may hold; ``spend`` past it raises ``Rejected``."""
+
+    VALUES = 10_000
+    CHARACTERS = 1_000_000
+
+    def __init__(self, where: str = "response_format") -> None:
+        self.where = where
+        self.values = self.VALUES
+        self.characters = self.CHARACTERS
+
+    def spend(self, values: int) -> None:
+        self.values -= values
+        if self.values < 0:
+            self.refuse()
+
+    def spend_text(self, characters: int) -> None:
+        self.characters -= characters
+        if self.characters < 0:
+            self.refuse()
+
+    def refuse(self) -> None:
+        raise Rejected(
+            f"Invalid value at '{_shown(self.where)}': the schema asks for an instance of more "
+            f"than {self.VALUES} values or {self.CHARACTERS} characters (too many states)."
+        )
 
 
 # -- JSON out (the store) ---------------------------------------------------------------

@@ -534,3 +534,17 @@ def test_a_malformed_min_items_is_read_as_one(client: TestClient) -> None:
         response = client.post("/v1beta/interactions", json=body, headers=HEADERS)
         assert response.status_code == 200, response.text
         assert response.json()["outputs"][-1]["text"] == '["example"]'
+
+
+@pytest.mark.parametrize("last", ["evt_-1", "evt_ 1", "evt_0_1", "evt_\u0661", "evt_" + "9" * 5000])
+def test_a_last_event_id_that_is_not_ours_is_a_400(client: TestClient, last: str) -> None:
+    """int() read "evt_-1" as -1: a resume from before the first event, answered 200."""
+    created = client.post(
+        "/v1beta/interactions", json={"model": MODEL, "input": "hi"}, headers=HEADERS
+    )
+    response = client.get(
+        f"/v1beta/interactions/{created.json()['id']}",
+        params={"stream": "true", "last_event_id": last},
+        headers=HEADERS,
+    )
+    assert "'last_event_id'" in error_of(response)

@@ -14,6 +14,7 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
+import httpx
 import pytest
 
 from emulator_helpers import TestClient
@@ -548,3 +549,19 @@ def test_a_last_event_id_that_is_not_ours_is_a_400(client: TestClient, last: str
         headers=HEADERS,
     )
     assert "'last_event_id'" in error_of(response)
+
+
+def test_a_client_gone_mid_body_is_no_server_error(caplog: pytest.LogCaptureFixture) -> None:
+    """Starlette's ClientDisconnect reached the last-resort handler: a 500 and a traceback."""
+    with running_emulator() as base_url:
+        host, port = base_url.split("//", 1)[1].split(":")
+        with socket.create_connection((host, int(port))) as sock:
+            sock.sendall(
+                b"POST /v1beta/interactions HTTP/1.1\r\nHost: x\r\nx-goog-api-key: emulator-key\r\n"
+                b"Content-Length: 1000\r\n\r\n{"
+            )
+            time.sleep(0.3)
+        time.sleep(0.5)  # the server notices the close
+        health = httpx.get(f"{base_url}/v1beta/files", headers={"x-goog-api-key": KEY})
+        assert health.status_code == 200
+    assert not [r for r in caplog.records if "unexpected error" in r.getMessage()]

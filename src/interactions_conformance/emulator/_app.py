@@ -1007,7 +1007,8 @@ class Emulator:
             raise ApiError("not_found", "No such route (test control is off).")
         if request.method == "POST":
             try:
-                tier = _limits.tier(_limits.loads(await request.body() or b"{}"))
+                body = _limits.loads(await request.body() or b"{}", self.config.limits)
+                tier = _limits.tier(body)  # Rejected: a list, a number
             except (ValueError, KeyError, TypeError) as exc:
                 raise ApiError("invalid_request", f"Invalid value at 'tier': {exc}") from None
             if tier not in RETENTION_SECONDS:

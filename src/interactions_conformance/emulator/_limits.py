@@ -44,6 +44,7 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
 import anyio
+from starlette.requests import ClientDisconnect
 
 __all__ = [
     "InstanceBudget",
@@ -337,6 +338,8 @@ def guard(app: ASGIApp, limits: Limits, answer: Callable[[str], Any]) -> ASGIApp
 
         try:
             await app(scope, bounded_receive, tracked_send)
+        except ClientDisconnect:  # gone mid-body: nobody to answer, and no server error
+            return
         except _BodyError as exc:
             if not started:  # always so: a handler reads its body before it answers
                 await _refuse(answer, scope, receive, send, str(exc))

@@ -129,7 +129,9 @@ def test_done_held():
 def _results(pytester: pytest.Pytester, *args: str) -> tuple[pytest.RunResult, dict[str, str]]:
     result = pytester.runpytest("-p", "no:randomly", "--results", "r.json", *args)
     data = json.loads((pytester.path / "r.json").read_text("utf-8"))
-    return result, {rule: entry["status"] for rule, entry in data["rules"].items() if entry["tests"]}
+    return result, {
+        rule: entry["status"] for rule, entry in data["rules"].items() if entry["tests"]
+    }
 
 
 def test_a_known_deviation_tolerates_its_rule_only(pytester: pytest.Pytester) -> None:
@@ -180,7 +182,9 @@ def test_an_unknown_deviation_is_a_usage_error_naming_the_closest(
     result = pytester.runpytest("--profile", str(profile))
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(
-        ["*[[]deviations]: 'STREAM-EVENTID' is not a rule of any revision; did you mean STREAM-EVENT-ID*"]
+        [
+            "*[[]deviations]: 'STREAM-EVENTID' is not a rule of any revision; did you mean STREAM-EVENT-ID*"
+        ]
     )
 
 

@@ -101,4 +101,19 @@ def run(args: argparse.Namespace) -> int:
     # which it cannot do in this process, where the package is already imported.
     code = subprocess.call([sys.executable, "-m", "pytest", *_pytest_args(args)])
     _print_areas(Path(args.results))
+    return _incomplete_exit(code, Path(args.results))
+
+
+INCOMPLETE = 3  # clean, but too little was reached to call it a pass (README "Scores")
+
+
+def _incomplete_exit(code: int, results_path: Path) -> int:
+    """A clean run (0) that the results call incomplete exits 3; any other code stays."""
+    try:
+        results = json.loads(results_path.read_text("utf-8"))
+    except (OSError, ValueError):
+        return code
+    if code == 0 and results.get("complete") is False:
+        print("INCOMPLETE: " + "; ".join(results.get("incomplete") or ()))
+        return INCOMPLETE
     return code

@@ -89,6 +89,8 @@ class RuleInfo:
 class TestRecord:
     """What one test did."""
 
+    __test__ = False  # not a test class, whatever its name tells pytest
+
     nodeid: str
     rules: tuple[str, ...]  # the rules it declares (@pytest.mark.rule)
     outcome: str  # passed (ran to the end) | failed | skipped
@@ -116,6 +118,8 @@ class Policy:
 @dataclasses.dataclass
 class TestVerdict:
     """A test's own outcome: it fails on the violations the profile does not tolerate."""
+
+    __test__ = False
 
     failing: list[Violation]  # its own rule's first, then its declared rules', then the rest
     tolerated: list[Violation]

@@ -34,8 +34,8 @@ def v(rule: str, where: str = "/x") -> Violation:
     return Violation(rule, f"{rule} broke", expected="e", actual="a", where=where)
 
 
-def statuses(records: list[TestRecord], policy: Policy = Policy(), **kw: int) -> dict[str, str]:
-    return {r: x.status for r, x in judge(RULES, records, policy, **kw).items()}
+def statuses(records: list[TestRecord], policy: Policy | None = None, **kw: int) -> dict[str, str]:
+    return {r: x.status for r, x in judge(RULES, records, policy or Policy(), **kw).items()}
 
 
 def test_a_rejection_test_fails_under_its_own_rule_first_and_reports_the_answers_violations() -> (

@@ -306,10 +306,10 @@ def _decide(info: RuleInfo, seen: _Seen, policy: Policy, traffic_credit: bool) -
                 f"declared a known deviation ({why}), but it held: "
                 "remove it from the profile's [deviations]"
             )
+        elif seen.stopped:  # a test tried and stopped short: that says more than a skip
+            verdict.reason = f"not reached: {seen.stopped[0]}"
         elif seen.skips:
             verdict.status, verdict.reason = SKIPPED, seen.skips[0]
-        elif seen.stopped:
-            verdict.reason = f"not reached: {seen.stopped[0]}"
         return verdict
     if seen.broken or seen.crashes:
         verdict.status = FAILED
@@ -321,10 +321,10 @@ def _decide(info: RuleInfo, seen: _Seen, policy: Policy, traffic_credit: bool) -
         verdict.status = PASSED
         if traffic_credit:
             verdict.reason = seen.held[0]
-    elif seen.skips:
-        verdict.status, verdict.reason = SKIPPED, seen.skips[0]
     elif seen.stopped:
         verdict.reason = f"not reached: {seen.stopped[0]}"
+    elif seen.skips:
+        verdict.status, verdict.reason = SKIPPED, seen.skips[0]
     return verdict
 
 

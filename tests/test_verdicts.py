@@ -192,3 +192,9 @@ def test_a_rule_block_shows_the_rule_the_evidence_the_tests_and_a_rerun_line() -
         "  test:      t::a, t::b (+1 more)",
         "  rerun:     interactions-conformance run --rule A-ONE",
     ]
+
+
+def test_a_rule_of_another_revision_counts_in_no_score() -> None:
+    record = TestRecord("t::x", ("OTHER-REVISION",), "skipped", reason="not in revision")
+    got = judge(RULES, [record], Policy())
+    assert (got["OTHER-REVISION"].status, got["OTHER-REVISION"].applicable) == ("skipped", False)

@@ -266,6 +266,8 @@ def judge(
         verdict = _decide(info, entry, policy, traffic_credit)
         if scope is not None and rule_id not in scope and verdict.status not in EXERCISED:
             verdict.applicable = False
+        if rules and rule_id not in rules:  # another revision's rule: not this run's contract
+            verdict.applicable = False
         verdicts[rule_id] = verdict
     return verdicts
 
@@ -478,15 +480,17 @@ def _short(violation: Violation) -> str:
 
 
 def render_test_failure(verdict: TestVerdict, *, crash: str = "") -> str:
-    """A failed test in a few lines: the rules it broke (its own first), one line each."""
+    """A failed test in one line: the rules it broke (its own first) and what broke first.
+
+    The details (expected, actual, where, curl, rerun) are in the one block per rule that
+    the summary prints, so a fault that fails twenty tests does not print twenty tracebacks.
+    """
     rules = verdict.rules
-    head = f"violated {', '.join(rules)}" if rules else "failed without a rule violation"
-    lines = [head + (" (one block per rule in the conformance summary)" if rules else "")]
-    for rule in rules:
-        first = next(v for v in verdict.failing if v.rule == rule)
-        lines.append(f"  [{rule}] {_short(first)}")
-    for violation in _unique(verdict.tolerated):
-        lines.append(f"  [{violation.rule}] tolerated by the profile: {_short(violation)}")
-    if crash:
-        lines.append(f"  {crash}")
-    return "\n".join(lines)
+    if rules:
+        line = f"violated {', '.join(rules)}: {_short(verdict.failing[0])}"
+    else:
+        line = "failed without a rule violation"
+    tolerated = len(_unique(verdict.tolerated))
+    if tolerated:
+        line += f" (+{tolerated} tolerated by the profile)"
+    return f"{line}\n  {crash}" if crash else line

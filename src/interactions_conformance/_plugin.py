@@ -201,6 +201,7 @@ class ConformanceState:
         self.unsupported: dict[str, str] = {}  # rules of features the profile turns off
         self.in_scope: set[str] | None = None  # rules the selected tests declare
         self.budget_spent = False
+        self._policy: Policy | None = None  # built once the collection knows the features off
         self.drift: dict[tuple[str, str, str], Drift] = {}
         self.requests = 0
         self.streams_checked = 0
@@ -435,10 +436,11 @@ class ConformanceState:
     # -- verdicts ---------------------------------------------------------------------
 
     def policy(self) -> Policy:
-        profile = (
-            self.target.profile if self.target else self.profile(self.config.getoption("--target"))
-        )
-        return Policy(deviations=dict(profile.deviations), unsupported=dict(self.unsupported))
+        if self._policy is None:
+            target = self.config.getoption("--target")
+            profile = self.target.profile if self.target else self.profile(target)
+            self._policy = Policy(dict(profile.deviations), dict(self.unsupported))
+        return self._policy
 
     def known_revision(self) -> Revision | None:
         """The target's revision, else the one the options name (None when they name none)."""
@@ -626,6 +628,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         if missing:
             item.add_marker(pytest.mark.skip(reason=f"unsupported: {missing[0][1]}"))
     state.unsupported = _unsupported_rules(marked, profile, config)
+    state._policy = None  # rebuilt with the features off
 
 
 def _missing_features(
@@ -717,8 +720,9 @@ def _settle(
         else:
             lines = str(error).strip().splitlines()
             record.reason = f"{type(error).__name__}: {lines[0] if lines else ''}".rstrip(": ")
-    if record.rules or record.traffic or record.raised:
-        state.records.append(record)
+    if not (record.rules or record.traffic or record.raised):
+        return  # not a conformance test: pytest's report stands
+    state.records.append(record)
     verdict = judge_test(record, state.policy())
     for rule in verdict.rules:  # JUnit XML names the rules the test broke, not only declared
         item.user_properties.append(("violated", rule))

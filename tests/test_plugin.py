@@ -225,3 +225,21 @@ def test_bad_profile_is_a_usage_error(pytester: pytest.Pytester) -> None:
     result = pytester.runpytest("--profile", str(profile))
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(["*unknown features*teleport*"])
+
+
+def test_a_spent_token_budget_makes_the_run_incomplete(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        """
+        import pytest
+        @pytest.mark.rule("BASIC-CREATE")
+        def test_x(api):
+            raise AssertionError("must not run: the budget is spent")
+        """
+    )
+    result, statuses = _results(pytester, "--token-budget", "0")
+    assert result.ret == 0  # nothing failed; `run` turns this into exit 3
+    assert statuses == {"BASIC-CREATE": "skipped"}
+    data = json.loads((pytester.path / "r.json").read_text("utf-8"))
+    assert data["complete"] is False
+    assert data["incomplete"][0] == "the token budget was spent before every test ran"
+    result.stdout.fnmatch_lines(["INCOMPLETE: the token budget was spent before every test ran*"])

@@ -264,6 +264,8 @@ def judge(
                 entry.held.append(f"checked on every one of {count} {kind}: no violation")
                 traffic_credit = True
         verdict = _decide(info, entry, policy, traffic_credit)
+        if verdict.status in EXERCISED:  # reached after all (the catalogue's "none" aside)
+            verdict.applicable = True
         if scope is not None and rule_id not in scope and verdict.status not in EXERCISED:
             verdict.applicable = False
         if rules and rule_id not in rules:  # another revision's rule: not this run's contract

@@ -89,11 +89,16 @@ class Run:
         data = json.loads((folder / "results.json").read_text("utf-8"))
         self.rules: dict[str, Any] = data["rules"]
         self.statuses = {rule: entry["status"] for rule, entry in self.rules.items()}
-        cases = ET.parse(folder / "junit.xml").getroot().iter("testcase")
+        cases = list(ET.parse(folder / "junit.xml").getroot().iter("testcase"))
         self.violated = {
             p.get("value") for case in cases for p in case.iter("property")
             if p.get("name") == "violated"
         }  # fmt: skip
+        self.failures = {
+            str(case.get("name")): str(failure.get("message"))
+            for case in cases
+            if (failure := case.find("failure")) is not None
+        }
 
 
 def _run(tmp: Path, name: str, deviations: tuple[str, ...], declared: dict[str, str]) -> Run:
@@ -150,6 +155,12 @@ def test_undeclared_deviations_fail_exactly_their_rules(runs: dict[str, Run]) ->
     assert {r: s for r, s in run.statuses.items() if s != expected[r]} == {}, run.output
     # no test failed on a rule that no deviation explains
     assert run.violated == {r for r, s in _caused().items() if s == "failed"}
+    # The rejection test the gateway let through fails under its own rule first; what the
+    # accepted answer broke is reported too, after it.
+    assert run.failures["test_model_xor_agent[both]"].startswith(
+        "violated BASIC-MODEL-XOR-AGENT, BASIC-MODEL-ECHO: a request with both model and agent "
+        "was accepted"
+    )
     assert run.rules["DELETE-REMOVES"]["reason"].startswith(
         "not reached: suites/test_storage.py::test_delete_removes stopped at DELETE-RESPONSE"
     )

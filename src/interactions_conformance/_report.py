@@ -298,6 +298,10 @@ class Report:
             self.by_area[str(self.rule_info[rule].get("area") or "other")].append(rule)
         self.comparison = compare(self.runs[0], self.runs[1]) if len(self.runs) == 2 else None
 
+    def scored_areas(self) -> list[str]:
+        """The areas with an applicable rule in some run (the others would be rows of "-")."""
+        return [a for a in self.by_area if any(self.score(r, a).applicable for r in self.runs)]
+
     def score(self, run: Run, area: str | None = None) -> Score:
         """The score of one run, in one area or over every rule."""
         return run.score(self.by_area[area] if area is not None else None)
@@ -362,7 +366,7 @@ def render_text(report: Report, *, width: int = 80) -> str:
     out.append("")
     out.append(f"  {'score (% of applicable rules)':<30}" + "".join(f"{r.key:>16}" for r in runs))
     out.append(f"  {'':<30}" + "   pass MUST  cov" * len(runs))
-    for area in [*report.by_area, None]:
+    for area in [*report.scored_areas(), None]:
         cells = "".join(
             " " + "".join(f"{rate:>5}" for rate in _rates(report.score(r, area))) for r in runs
         )
@@ -472,7 +476,7 @@ def render_markdown(report: Report) -> str:
         + " |"
     )
     out.append("|---|" + "---:|---:|---:|" * len(runs))
-    for area in [*report.by_area, None]:
+    for area in [*report.scored_areas(), None]:
         cells = " | ".join(" | ".join(_md_score(report.score(r, area))) for r in runs)
         name = f"[{area}](#{_anchor('area', area)})" if area else "**all**"
         out.append(f"| {name} | {cells} |")
@@ -738,7 +742,7 @@ def _html_scores(report: Report) -> list[str]:
         + "<th>held</th><th>MUST</th><th>coverage</th>" * len(runs)
         + "</tr>",
     ]
-    for area in [*report.by_area, None]:
+    for area in [*report.scored_areas(), None]:
         cells = ""
         for run in runs:
             result = report.score(run, area)

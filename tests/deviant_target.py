@@ -84,8 +84,8 @@ class DeviantGateway:
         async def intercept(message: dict[str, Any]) -> None:
             nonlocal buffering
             if message["type"] == "http.response.start":
-                headers = {k.lower(): v for k, v in message.get("headers", [])}
-                buffering = headers.get(b"content-type", b"").startswith(b"application/json")
+                named = {k.lower(): v for k, v in message.get("headers", [])}
+                buffering = named.get(b"content-type", b"").startswith(b"application/json")
                 if not buffering:
                     await send(message)
                 else:

@@ -243,3 +243,22 @@ def test_a_spent_token_budget_makes_the_run_incomplete(pytester: pytest.Pytester
     assert data["complete"] is False
     assert data["incomplete"][0] == "the token budget was spent before every test ran"
     result.stdout.fnmatch_lines(["INCOMPLETE: the token budget was spent before every test ran*"])
+
+
+def test_workers_ship_their_records_to_the_rules_summary(pytester: pytest.Pytester) -> None:
+    # pytest-xdist: each test's record travels in its report; the controller's summary and
+    # results JSON are the same as in one process.
+    pytest.importorskip("xdist")
+    pytester.makepyfile(_TWO_RULES)
+    _, alone = _results(pytester)
+    result, workers = _results(pytester, "-n", "2")
+    assert (
+        workers
+        == alone
+        == {
+            "STREAM-EVENT-ID": "failed",
+            "STREAM-START-FIRST": "failed",
+            "STREAM-ONE-TERMINAL": "passed",
+        }
+    )
+    result.stdout.fnmatch_lines(["[[]STREAM-EVENT-ID] it broke", "*rerun:*--rule STREAM-EVENT-ID*"])

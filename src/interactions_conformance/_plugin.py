@@ -46,6 +46,8 @@ from ._verdicts import (
     judge,
     judge_test,
     percent,
+    record_from_json,
+    record_to_json,
     render_rule_block,
     render_test_failure,
     score,
@@ -166,6 +168,9 @@ def pytest_configure(config: pytest.Config) -> None:
     for area, text in AREAS.items():
         config.addinivalue_line("markers", f"{area}: conformance area: {text}")
     config.stash[_STASH] = ConformanceState(config)
+    config.pluginmanager.register(
+        _Absorber(config.stash[_STASH]), "interactions-conformance-absorber"
+    )
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
@@ -195,7 +200,7 @@ class ConformanceState:
     def __init__(self, config: pytest.Config) -> None:
         self.config = config
         self.target: Target | None = None
-        self.records: list[TestRecord] = []  # one per test that declares rules or broke one
+        self.records: dict[str, TestRecord] = {}  # per test that declares rules or broke one
         self.current: TestRecord | None = None  # the running test's: its traffic goes there
         self.outside = TestRecord("(outside any test)", (), "passed")
         self.unsupported: dict[str, str] = {}  # rules of features the profile turns off
@@ -459,15 +464,38 @@ class ConformanceState:
             rule.id: RuleInfo(rule.id, rule.area, rule.level, rule.statement, rule.exercised)
             for rule in (revision.rules.values() if revision else ())
         }
-        records = [*self.records, self.outside] if self.outside.traffic else self.records
+        records = list(self.records.values())
+        scope = self.in_scope
+        if scope is None and records:  # a pytest-xdist controller collects nothing itself
+            scope = {rule for record in records for rule in record.rules}
+        if self.outside.traffic:
+            records.append(self.outside)
         return judge(
             rules,
             records,
             self.policy(),
             requests=self.requests,
             streams=self.streams_checked,
-            in_scope=self.in_scope,
+            in_scope=scope,
         )
+
+    def absorb(self, payload: dict[str, Any]) -> None:
+        """A test's record and counts from another process (a pytest-xdist worker)."""
+        if payload.get("record"):
+            record = record_from_json(payload["record"])
+            self.records[record.nodeid] = record
+        self.requests += int(payload.get("requests", 0))
+        self.streams_checked += int(payload.get("streams", 0))
+        self.tokens += int(payload.get("tokens", 0))
+        for item in payload.get("drift") or ():
+            drift = Drift(
+                str(item["what"]), str(item["name"]), str(item["where"]), str(item["schema"])
+            )
+            self.drift.setdefault((drift.what, drift.name, drift.schema), drift)
+        self.budget_spent |= bool(payload.get("budget"))
+        if payload.get("unsupported"):
+            self.unsupported.update(payload["unsupported"])
+            self._policy = None
 
     def summary_counts(self, verdicts: dict[str, RuleVerdict] | None = None) -> dict[str, int]:
         counts = dict.fromkeys(STATUSES, 0)
@@ -678,6 +706,7 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
     state = _state(item.config)
     record = TestRecord(item.nodeid, tuple(_rules_of(item)), "passed")
     item.stash[_RECORD] = record
+    item.stash[_COUNTS] = (state.requests, state.streams_checked, state.tokens, len(state.drift))
     state.current = record
 
 
@@ -699,7 +728,39 @@ def pytest_runtest_makereport(
     elif report.when == "teardown":
         state.current = None
         _settle_teardown(state, item, record, report)
+        report.conformance = _payload(state, item, record)  # type: ignore[attr-defined]
     return report
+
+
+_COUNTS: pytest.StashKey[tuple[int, int, int, int]] = pytest.StashKey()
+
+
+def _payload(state: ConformanceState, item: pytest.Item, record: TestRecord) -> dict[str, Any]:
+    """What this test added to the run, as JSON data on its last report: pytest-xdist ships
+    reports from workers to the controller, whose `pytest_runtest_logreport` absorbs it."""
+    requests, streams, tokens, drift = item.stash.get(_COUNTS, (0, 0, 0, 0))
+    return {
+        "pid": os.getpid(),
+        "record": record_to_json(record) if record.nodeid in state.records else None,
+        "requests": state.requests - requests,
+        "streams": state.streams_checked - streams,
+        "tokens": state.tokens - tokens,
+        "drift": [d.as_dict() for d in list(state.drift.values())[drift:]],
+        "budget": state.budget_spent,
+        "unsupported": {r: state.unsupported[r] for r in record.rules if r in state.unsupported},
+    }
+
+
+class _Absorber:
+    """Takes in what other processes' tests did (their reports' payload), bound to one run."""
+
+    def __init__(self, state: ConformanceState) -> None:
+        self.state = state
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        payload = getattr(report, "conformance", None)
+        if isinstance(payload, dict) and payload.get("pid") != os.getpid():
+            self.state.absorb(payload)
 
 
 def _settle(
@@ -724,7 +785,7 @@ def _settle(
             record.reason = f"{type(error).__name__}: {lines[0] if lines else ''}".rstrip(": ")
     if not (record.rules or record.traffic or record.raised):
         return  # not a conformance test: pytest's report stands
-    state.records.append(record)
+    state.records[record.nodeid] = record
     verdict = judge_test(record, state.policy())
     for rule in verdict.rules:  # JUnit XML names the rules the test broke, not only declared
         item.user_properties.append(("violated", rule))
@@ -754,8 +815,7 @@ def _settle_teardown(
         return
     verdict = judge_test(record, state.policy())
     if verdict.failing and report.passed:
-        if record not in state.records:
-            state.records.append(record)
+        state.records[record.nodeid] = record
         report.outcome = "failed"
         report.longrepr = render_test_failure(verdict)
 
@@ -928,7 +988,7 @@ def _rule_blocks(state: ConformanceState, verdicts: dict[str, RuleVerdict]) -> l
     """One block per failed rule: its first violation in full, the tests, and a rerun line."""
     policy = state.policy()
     found: dict[str, tuple[list[Violation], list[str]]] = {}
-    for record in state.records:
+    for record in state.records.values():
         for violation in judge_test(record, policy).failing:
             violations, tests = found.setdefault(violation.rule, ([], []))
             violations.append(violation)

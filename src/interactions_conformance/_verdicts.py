@@ -47,6 +47,8 @@ __all__ = [
     "incomplete_reasons",
     "judge",
     "judge_test",
+    "record_from_json",
+    "record_to_json",
     "render_rule_block",
     "render_test_failure",
     "score",
@@ -496,3 +498,48 @@ def render_test_failure(verdict: TestVerdict, *, crash: str = "") -> str:
     if tolerated:
         line += f" (+{tolerated} tolerated by the profile)"
     return f"{line}\n  {crash}" if crash else line
+
+
+# -- records across processes ---------------------------------------------------------------
+
+
+def _violation_to_json(violation: Violation) -> dict[str, str]:
+    return {**violation.as_dict(), "statement": violation.statement}
+
+
+def _violation_from_json(data: Mapping[str, str]) -> Violation:
+    return Violation(
+        data["rule"],
+        data["message"],
+        expected=data.get("expected", ""),
+        actual=data.get("actual", ""),
+        where=data.get("where", ""),
+        reproduce=data.get("reproduce", ""),
+        schema_path=data.get("schema_path", ""),
+        statement=data.get("statement", ""),
+    )
+
+
+def record_to_json(record: TestRecord) -> dict[str, Any]:
+    """A record as plain JSON data (pytest-xdist ships it from a worker in the test report)."""
+    return {
+        "nodeid": record.nodeid,
+        "rules": list(record.rules),
+        "outcome": record.outcome,
+        "reason": record.reason,
+        "raised": [_violation_to_json(v) for v in record.raised],
+        "traffic": [_violation_to_json(v) for v in record.traffic],
+        "budget": record.budget,
+    }
+
+
+def record_from_json(data: Mapping[str, Any]) -> TestRecord:
+    return TestRecord(
+        str(data["nodeid"]),
+        tuple(data.get("rules") or ()),
+        str(data["outcome"]),
+        str(data.get("reason", "")),
+        [_violation_from_json(v) for v in data.get("raised") or ()],
+        [_violation_from_json(v) for v in data.get("traffic") or ()],
+        bool(data.get("budget", False)),
+    )

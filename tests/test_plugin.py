@@ -262,3 +262,31 @@ def test_workers_ship_their_records_to_the_rules_summary(pytester: pytest.Pytest
         }
     )
     result.stdout.fnmatch_lines(["[[]STREAM-EVENT-ID] it broke", "*rerun:*--rule STREAM-EVENT-ID*"])
+
+
+def test_a_rule_of_a_feature_turned_off_is_never_failed(pytester: pytest.Pytester) -> None:
+    profile = pytester.makefile(
+        ".toml", mine='name = "mine"\n[features]\nmcp = false\n[unsupported]\nmcp = "no MCP"\n'
+    )
+    pytester.makepyfile(
+        """
+        import pytest
+        from interactions_conformance import Violation
+
+        @pytest.mark.rule("TOOL-MCP")
+        @pytest.mark.feature("mcp")
+        def test_mcp():
+            raise AssertionError("must not run")
+
+        @pytest.mark.rule("TOOL-COMBINATION")
+        def test_combination_accepted():
+            # what the checks would find in an answer the target should not have given
+            raise Violation("TOOL-MCP", "an MCP call", expected="none", actual="one")
+        """
+    )
+    result, statuses = _results(pytester, "--profile", str(profile))
+    result.assert_outcomes(passed=1, skipped=1)
+    assert statuses == {"TOOL-MCP": "skipped", "TOOL-COMBINATION": "not exercised"}
+    data = json.loads((pytester.path / "r.json").read_text("utf-8"))
+    assert data["rules"]["TOOL-MCP"]["reason"].startswith("unsupported: no MCP (1 violation(s)")
+    assert data["rules"]["TOOL-MCP"]["evidence"][0]["message"] == "an MCP call"

@@ -1,8 +1,8 @@
 """The pytest plugin, tested with pytester (STYLE.md habit 6).
 
-These tests need no server: they cover options, markers, usage errors,
-skips with reasons and strict expected failures. Runs against the emulator
-are in test_plugin_emulator.py.
+These tests need no server (one starts the emulator only to spend a token budget): they
+cover options, markers, usage errors, skips with reasons, per-rule deviations, readable
+failures, scores and workers. A third-party target end to end is test_deviant_target.py.
 """
 
 from __future__ import annotations

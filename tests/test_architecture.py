@@ -16,6 +16,7 @@ CORE = [
     "_sse.py",
     "_wire.py",
     "_diff.py",
+    "_verdicts.py",
     "checks",
 ]
 # What core may not import: other layers, and anything that does I/O or testing.

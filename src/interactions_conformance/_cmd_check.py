@@ -162,8 +162,8 @@ def run(args: argparse.Namespace) -> int:
             )
             return 2
         used[revision.name] = used.get(revision.name, 0) + 1
-        if why and args.format != "json":
-            print(f"{path}: revision {revision.name} ({why})")
+        if why:
+            text.append(f"{path}: revision {revision.name} ({why})")
         violations, drift = check_source(source, revision, strict=args.strict_schema)
         total_exchanges += len(source.exchanges)
         total_violations += len(violations)

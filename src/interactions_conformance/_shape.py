@@ -100,12 +100,12 @@ def _response_payloads(exchange: Exchange) -> list[Any]:
 def revision_by_shape(exchanges: Iterable[Exchange]) -> ShapeGuess | None:
     """The revision the exchanges' shape shows (responses first, then requests), or None."""
     listed = list(exchanges)
-    for number, exchange in enumerate(listed, 1):
+    for number, exchange in enumerate(listed):
         for payload in _response_payloads(exchange):
             found = payload_revision(payload)
             if found:
                 return ShapeGuess(found[0], f"{found[1]} of exchange {number}'s response")
-    for number, exchange in enumerate(listed, 1):
+    for number, exchange in enumerate(listed):
         found = request_revision(exchange.request.json())
         if found:
             return ShapeGuess(found[0], f"{found[1]} of exchange {number}")

@@ -81,6 +81,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"error: cannot bind {args.host}:{args.port}: {exc}", file=sys.stderr)
         proxy.close()
         return 2
+    sock.listen(2048)  # before the URL is printed: a client that reads it may connect at once
     host, port = sock.getsockname()[:2]
     mode = "strict schema" if args.strict_schema else "unknown fields are drift"
     print(
@@ -94,6 +95,8 @@ def run(args: argparse.Namespace) -> int:
     server = uvicorn.Server(uvicorn_config(proxy.app, host, port))
     try:
         server.run(sockets=[sock])
+    except KeyboardInterrupt:
+        pass  # Ctrl-C is how it stops (uvicorn re-raises it after shutting down)
     finally:
         proxy.wait_idle()
         proxy.close()

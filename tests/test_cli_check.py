@@ -55,7 +55,7 @@ EVENTS: list[dict[str, Any]] = [
 for number, event in enumerate(EVENTS):
     event["event_id"] = f"evt_{number:04d}"
 
-SHAPE = "(by its shape: \"outputs\" in the Interaction of exchange 0's response)"
+SHAPE = '(by its shape: "outputs" in the Interaction of exchange 0\'s response)'
 SNAPSHOT = f"""\
 {{dir}}/traffic.jsonl: revision 2025-12 {SHAPE}
 {{dir}}/traffic.jsonl

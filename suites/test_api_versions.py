@@ -23,7 +23,7 @@ def _other(api: Any) -> str:
     return "v1beta" if api.api_version == "v1" else "v1"
 
 
-@pytest.mark.rule(RULE)
+@pytest.mark.rule("REV-V1-PATH")
 def test_an_interaction_created_under_one_version_is_the_same_under_the_other(
     api: Any, model: str, small: dict[str, Any]
 ) -> None:

@@ -398,9 +398,13 @@ def _input_to_wire(value: Any) -> Any:
 
 
 def is_wire_response_format(value: Any) -> bool:
-    """True for a 2026-05 ``response_format``: a list, or an object whose type is a format type
-    (text, image, audio, video; never a JSON Schema type name)."""
-    return isinstance(value, list) or _kind(value) in _FORMAT_TYPES
+    """True for a 2026-05 ``response_format``: a list of formats, or an object whose type is a
+    format type (text, image, audio, video; never a JSON Schema type name). A list of anything
+    else (``["object"]``) is a malformed JSON Schema, kept as the schema so that the answer's
+    400 names response_format (ERR-MESSAGE-FIELD), not mistaken for a list of formats."""
+    if isinstance(value, list):
+        return all(_kind(item) in _FORMAT_TYPES for item in value)
+    return _kind(value) in _FORMAT_TYPES
 
 
 def _response_format_to_wire(body: dict[str, Any]) -> None:

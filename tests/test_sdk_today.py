@@ -28,7 +28,7 @@ from typing import Any
 
 import pytest
 
-from _sdk_env import SdkEnvError, js_genai, sdk_python
+from _sdk_env import SdkEnvUnavailable, js_genai, sdk_python
 
 HERE = Path(__file__).resolve().parent
 PYTHON_SDK = "3.6.1"
@@ -126,7 +126,7 @@ class _PythonRunner:
 def python_sdk() -> Iterator[_PythonRunner]:
     try:
         python = sdk_python(PYTHON_SDK)
-    except SdkEnvError as exc:
+    except SdkEnvUnavailable as exc:
         pytest.skip(f"google-genai {PYTHON_SDK} cannot be installed here: {exc}")
     runner = _PythonRunner(python)
     try:
@@ -139,7 +139,7 @@ def python_sdk() -> Iterator[_PythonRunner]:
 def js_sdk() -> Path:
     try:
         return js_genai(JS_SDK)
-    except SdkEnvError as exc:
+    except SdkEnvUnavailable as exc:
         pytest.skip(f"@google/genai {JS_SDK} cannot be installed here: {exc}")
 
 

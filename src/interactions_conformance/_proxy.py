@@ -512,7 +512,7 @@ class Proxy:
             flight.reported.add(violation)
             violation = violation.with_context(
                 reproduce=exchange.reproduce,
-                statement=self.revision_of(flight, exchange).statement(violation.rule),
+                statement=self.revision_of(flight).statement(violation.rule),
             )
             count += 1
             with self._lock:

@@ -363,12 +363,13 @@ def test_check_by_shape_has_teeth(tmp_path: Path, capsys: pytest.CaptureFixture[
 @pytest.mark.parametrize("upstream_revision", [OLD, NEWEST])
 @pytest.mark.parametrize("stream", [False, True], ids=["json", "stream"])
 def test_the_proxy_checks_a_header_less_client_by_its_traffics_shape(
-    upstream_revision: str, stream: bool
+    upstream_revision: str, stream: bool, tmp_path: Path
 ) -> None:
     live = io.StringIO()
+    log = tmp_path / "proxy.jsonl"
     with (
         running_emulator(revision=upstream_revision) as upstream,
-        running_proxy(upstream, live=live) as proxy,
+        running_proxy(upstream, live=live, log_path=log) as proxy,
     ):
         response = httpx.post(
             f"{proxy.url}/v1/interactions", json={**ASK, "stream": stream}, headers=KEY
@@ -380,6 +381,10 @@ def test_the_proxy_checks_a_header_less_client_by_its_traffics_shape(
     )
     assert live.getvalue() == ""  # no violation, no drift: checked by the era it speaks
     assert proxy.proxy.violations == {}
+    [entry] = [
+        e for e in map(json.loads, log.read_text("utf-8").splitlines()) if e["kind"] == "exchange"
+    ]
+    assert entry["revision"] == upstream_revision  # the log says which
 
 
 def test_the_proxys_revision_option_still_wins_over_the_shape() -> None:

@@ -37,7 +37,7 @@ proxy's exchange number, from 1), ``method``, ``path`` (query scrubbed) and
   "schema_path", "reproduce", ...}`` (`Violation.as_dict`; ``live`` is true
   when it was reported while the stream was open);
 * ``{"kind": "drift", "what", "name", "where", "schema", ...}`` (`Drift.as_dict`);
-* ``{"kind": "exchange", "stream", "events", "checked", "violations",
+* ``{"kind": "exchange", "stream", "events", "checked", "revision", "violations",
   "drift", "duration_ms", "recording", ...}`` once the exchange is checked
   (``checked`` is false, with ``why``, when the body could not be decoded).
 
@@ -576,6 +576,8 @@ class Proxy:
             "stream": flight.stream is not None,
             "events": flight.stream.events if flight.stream else 0,
             "checked": checked,
+            # the revision it was checked by (Api-Revision, --revision, else its shape)
+            "revision": self.revision_of(flight, exchange).name,
             "violations": violations,
             "drift": drift,
             "duration_ms": duration,

@@ -15,6 +15,7 @@ CORE = [
     "_secrets.py",
     "_sse.py",
     "_wire.py",
+    "_shape.py",
     "_diff.py",
     "_verdicts.py",
     "checks",

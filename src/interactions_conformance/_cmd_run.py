@@ -34,8 +34,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--revision",
-        help=f"spec revision (default: the target profile's, else {DEFAULT_REVISION}; "
-        "the live profiles speak 2026-05)",
+        help="spec revision (default: the target profile's, else the newest, "
+        f"{DEFAULT_REVISION}; no built-in profile pins one)",
     )
     parser.add_argument("--profile", help="target profile TOML")
     parser.add_argument("--api-key", help="API key (default: $GEMINI_API_KEY)")

@@ -340,7 +340,7 @@ def test_reassembly_copies_without_recursion() -> None:
         {"event_type": "content.start", "index": 0, "content": {"type": "function_call"}},
         {"event_type": "content.delta", "index": 0, "delta": {"type": "function_call", "x": value}},
     ]
-    (block,) = C.reassemble_outputs(events)
+    (block,) = C.reassemble_outputs(events, revision="2025-12")
     assert block["x"] is not value  # a copy (`==` would recurse 5,000 levels itself)
     assert block["x"]["a"][0] is not value["a"][0]
     assert block["x"]["a"][0]["a"][0]["a"][0].keys() == {"a"}
@@ -351,7 +351,7 @@ def test_reassembly_copies_without_recursion() -> None:
 
 def test_check_functions_on_odd_values_give_violations() -> None:
     complete = {"event_type": "interaction.complete", "interaction": {"status": ["completed"]}}
-    found = C.check_complete_usage([complete])
+    found = C.check_complete_usage([complete], revision="2025-12")
     assert "STREAM-COMPLETE-USAGE" in {v.rule for v in found}
     big = 10**4299
     usage = {"total_tokens": 1, "total_input_tokens": 9 * big, "total_output_tokens": 9 * big}
@@ -363,10 +363,10 @@ def test_check_functions_on_odd_values_give_violations() -> None:
         {"event_type": "content.stop", "index": 0},
         {"event_type": "content.start", "index": 0, "content": {"type": "text"}},
     ]
-    (reopened,) = C.check_index_order(stop_then_start)
+    (reopened,) = C.check_index_order(stop_then_start, revision="2025-12")
     assert reopened.expected == "a new index 1"
     delta = {"event_type": "content.delta", "index": 0, "delta": {"type": {"text": 1}}}
-    assert C.reassemble_outputs([delta]) == [{}]
+    assert C.reassemble_outputs([delta], revision="2025-12") == [{}]
     step_delta = {"event_type": "step.delta", "index": 0, "delta": {"type": ["text"]}}
     assert C.reassemble_outputs([step_delta], revision="2026-05") == [{}]
     assert output_blocks({"steps": [{"type": ["model_output"]}, {"type": {"a": 1}}]}) == [

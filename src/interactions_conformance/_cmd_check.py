@@ -218,7 +218,7 @@ def _run(args: argparse.Namespace) -> int:
             _say(f"check: no exchanges in {path}", sys.stderr)
             empty.append(str(path))
         used[revision.name] = used.get(revision.name, 0) + 1
-        if why:
+        if why and (source.exchanges or source.logged):  # an empty file is said above
             text.append(f"{path}: revision {revision.name} ({why})")
         try:
             violations, drift, failed = _check_file(source, revision, strict=args.strict_schema)

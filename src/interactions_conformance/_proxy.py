@@ -37,9 +37,10 @@ It cannot be wedged, and it loses no evidence:
   its ``size``. gzip and deflate are decoded incrementally and never past the
   cap (a gzip bomb costs at most the cap); decoding, and parsing of large
   chunks, run in a worker thread.
-* Printing and logging go through bounded queues drained by writer threads: a
-  stdout nobody reads never slows forwarding. Lines that do not fit are dropped
-  and counted in the summary (``dropped lines``).
+* Printing and logging go through queues drained by writer threads (at most
+  1 MiB of lines waiting for the screen, 8 MiB for the log): a stdout nobody
+  reads never slows forwarding. Lines that do not fit are dropped and counted
+  in the summary (``dropped lines``).
 * A check that raises is a ``checker_error`` entry (with the traceback) and the
   exchange is still logged and recorded. An upstream that fails (unreachable,
   not HTTP, reset, a body shorter than its Content-Length, a read timeout, a
@@ -186,7 +187,9 @@ class ProxyConfig:
     connect_timeout: float = 30.0
     max_check_bytes: int = 16 * MiB  # kept for checking, per exchange
     max_held_bytes: int = 64 * MiB  # kept for checking, over all exchanges not yet checked
-    queue_lines: int = 4096  # lines waiting for the screen, and for the log
+    # Bytes of lines waiting to be written: past them, lines are dropped (and counted).
+    screen_queue_bytes: int = 1 * MiB
+    log_queue_bytes: int = 8 * MiB
 
     def __post_init__(self) -> None:
         parts = urlsplit(self.upstream)
@@ -311,22 +314,26 @@ class _Budget:
 
 
 class _Lines:
-    """A bounded queue of lines, written by a thread of its own: ``put`` never blocks."""
+    """A queue of lines (at most ``limit`` bytes), written by a thread of its own: ``put``
+    never blocks; a line that does not fit is dropped and counted."""
 
-    def __init__(self, write: Callable[[list[str]], None], size: int, name: str) -> None:
+    def __init__(self, write: Callable[[list[str]], None], limit: int, name: str) -> None:
         self._write = write
-        self._queue: queue.Queue[Any] = queue.Queue(maxsize=max(size, 1))
+        self._queue: queue.Queue[Any] = queue.Queue()
+        self.limit = limit
+        self.queued = 0  # bytes waiting
         self.dropped = 0
         self._lock = threading.Lock()
         self._thread = threading.Thread(target=self._run, name=name, daemon=True)
         self._thread.start()
 
     def put(self, line: str) -> None:
-        try:
-            self._queue.put_nowait(line)
-        except queue.Full:
-            with self._lock:
+        with self._lock:
+            if self.queued + len(line) > self.limit:
                 self.dropped += 1
+                return
+            self.queued += len(line)
+        self._queue.put_nowait(line)
 
     def _run(self) -> None:
         while True:
@@ -335,6 +342,8 @@ class _Lines:
                 while len(batch) < 256:
                     batch.append(self._queue.get_nowait())
             lines = [line for line in batch if line is not _STOP]
+            with self._lock:
+                self.queued -= sum(len(line) for line in lines)
             try:
                 if lines:
                     self._write(lines)
@@ -487,12 +496,12 @@ class Proxy:
         self._screen = (
             None
             if config.live is None
-            else _Lines(self._write_screen, config.queue_lines, "proxy-screen")
+            else _Lines(self._write_screen, config.screen_queue_bytes, "proxy-screen")
         )
         self._log = (
             None
             if self._log_file is None
-            else _Lines(self._write_log, config.queue_lines, "proxy-log")
+            else _Lines(self._write_log, config.log_queue_bytes, "proxy-log")
         )
         self._next_record = 1
         if config.record_dir is not None:
@@ -814,7 +823,7 @@ class Proxy:
             self._upstream_error(
                 flight,
                 "reset",
-                f"{type(exc).__name__}: {exc or 'connection reset'} after "
+                f"{type(exc).__name__}: {str(exc) or 'connection reset'} after "
                 f"{_size(flight.response_size)}; the response is cut",
             )
             raise _Incomplete from None

@@ -1006,9 +1006,9 @@ class Proxy:
         try:
             self._check(flight)
         finally:
-            big = flight.held >= MiB
             self._release(flight)
-            if big:
+            # A large exchange leaves freed memory in malloc's arenas: give it back to the system.
+            if flight.request_size + flight.response_size >= MiB:
                 _trim()
             with self._idle:
                 self._pending -= 1

@@ -301,6 +301,32 @@ def test_a_stdout_nobody_reads_never_freezes_the_traffic(tmp_path: Path) -> None
     assert (code, "Traceback" in err) == (0, False), err
 
 
+def test_past_the_item_cap_an_exchange_is_forwarded_unchecked(tmp_path: Path) -> None:
+    # The checks' cost grows with events and JSON values (100,000 failing outputs took two
+    # minutes and 660 MiB): past the cap the exchange passes unchecked, and the log says why.
+    with (
+        hostile_upstream() as hostile,
+        _proxied(tmp_path, hostile.url, max_check_items=100) as (proxy, _),
+    ):
+        many = httpx.get(f"{proxy.url}/hostile/many?n=500")
+        with httpx.stream("GET", f"{proxy.url}/hostile/endless") as stream:
+            received = 0
+            for chunk in stream.iter_raw():
+                received += len(chunk)
+                if received > 1024 * 1024:
+                    break
+        assert proxy.proxy.wait_idle()
+    assert len(many.json()["outputs"]) == 500
+    whys = [e["why"] for e in _log(tmp_path / "proxy.jsonl") if e["kind"] == "exchange"]
+    assert (
+        whys
+        == [
+            "too large to check: 502 JSON objects and arrays (more than 100)"  # 500, the list, the root,
+            "too large to check: more than 100 events",
+        ]
+    )
+
+
 # -- it loses no evidence ------------------------------------------------------------------
 
 

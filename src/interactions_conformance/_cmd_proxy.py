@@ -71,6 +71,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="kept for checking per exchange; a larger one is forwarded unchecked (default %(default)s)",
     )
     parser.add_argument(
+        "--max-check-items",
+        type=int,
+        default=10_000,
+        metavar="N",
+        help="events in a stream, or JSON objects and arrays, checked per exchange; more are "
+        "forwarded unchecked (default %(default)s)",
+    )
+    parser.add_argument(
         "-v", "--verbose", action="store_true", help="also print a line for each clean exchange"
     )
 
@@ -102,6 +110,7 @@ def run(args: argparse.Namespace) -> int:
             read_timeout=args.read_timeout,
             max_check_bytes=int(args.max_check_mib * MiB),
             max_held_bytes=int(4 * args.max_check_mib * MiB),
+            max_check_items=args.max_check_items,
         )
         proxy = Proxy(config)
     except (ValueError, SpecError, OSError) as exc:

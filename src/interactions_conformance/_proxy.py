@@ -32,9 +32,10 @@ It cannot be wedged, and it loses no evidence:
   chunk is arriving (a task watches for the disconnect beside the relay).
 * Memory: at most ``max_check_bytes`` (default 16 MiB, request and decoded
   response together) is kept per exchange, and ``max_held_bytes`` (64 MiB) over
-  all exchanges not yet checked. Past either, the exchange is forwarded
-  untouched and logged ``checked: false`` with ``why`` "too large to check" and
-  its ``size``. gzip and deflate are decoded incrementally and never past the
+  all exchanges not yet checked; at most ``max_check_items`` (10,000) events in
+  a stream, or JSON objects and arrays in the bodies, are checked. Past any of
+  them, the exchange is forwarded untouched and logged ``checked: false`` with
+  ``why`` "too large to check" and its ``size``. gzip and deflate are decoded incrementally and never past the
   cap (a gzip bomb costs at most the cap); decoding, and parsing of large
   chunks, run in a worker thread.
 * Printing and logging go through queues drained by writer threads (at most
@@ -100,8 +101,9 @@ A streamed response has ``"chunks": ["<raw text>", ...]`` (the chunks as
 they arrived) instead of ``body``. Text is UTF-8; a body that is not UTF-8 is
 ``"body_base64"`` (``"chunks_base64"``) instead. A compressed response is
 recorded decoded, without its ``content-encoding`` header. Repeated headers
-are joined with ``", "``. An exchange too large to check is recorded without
-its bodies (``"truncated": true``).
+are joined with ``", "``. An exchange too large to check, or left by its
+client before the end, is not recorded (its log entry says so); one the
+upstream cut short is recorded as far as it came, with ``"truncated": true``.
 """
 
 from __future__ import annotations
@@ -187,6 +189,9 @@ class ProxyConfig:
     connect_timeout: float = 30.0
     max_check_bytes: int = 16 * MiB  # kept for checking, per exchange
     max_held_bytes: int = 64 * MiB  # kept for checking, over all exchanges not yet checked
+    # Events in a stream, or JSON objects and arrays in the bodies: the checks' time and memory
+    # grow with them (100,000 failing outputs: ~2 minutes, 660 MiB), so past this: unchecked.
+    max_check_items: int = 10_000
     # Bytes of lines waiting to be written: past them, lines are dropped (and counted).
     screen_queue_bytes: int = 1 * MiB
     log_queue_bytes: int = 8 * MiB
@@ -197,8 +202,8 @@ class ProxyConfig:
             raise ValueError(f"--upstream must be an http(s) URL, got {self.upstream!r}")
         if not self.read_timeout > 0:
             raise ValueError(f"the read timeout must be positive, got {self.read_timeout!r}")
-        if self.max_check_bytes < 0 or self.max_held_bytes < 0:
-            raise ValueError("the memory caps cannot be negative")
+        if min(self.max_check_bytes, self.max_held_bytes, self.max_check_items) < 0:
+            raise ValueError("the checking caps cannot be negative")
 
 
 def _iso(t: float) -> str:
@@ -512,7 +517,9 @@ class Proxy:
                 if (m := _RECORD_NAME.match(p.name))
             ]
             self._next_record = max(numbers, default=0) + 1
-        logging.getLogger("uvicorn.error").addFilter(_QuietIncomplete())
+        errors = logging.getLogger("uvicorn.error")
+        if not any(isinstance(f, _QuietIncomplete) for f in errors.filters):
+            errors.addFilter(_QuietIncomplete())
 
     # -- lifecycle ----------------------------------------------------------------
 
@@ -911,6 +918,8 @@ class Proxy:
                 return
             if found:
                 self._report(flight, found, live=True)
+            if flight.stream is not None and flight.stream.events > self.config.max_check_items:
+                self._drop_kept(flight, f"more than {self.config.max_check_items} events")
 
     def _release(self, flight: _Flight) -> None:
         self._budget.give(flight.held)
@@ -1051,9 +1060,21 @@ class Proxy:
         exchange = self._exchange_of(flight)
         recording = None
         try:
-            recording = self._record(flight, exchange) if flight.status else None
+            # Not recorded: what was not kept (too large), or cut by its client (a false truncation).
+            if flight.status and not flight.too_large and not flight.client_gone:
+                recording = self._record(flight, exchange)
         except Exception as exc:  # a full disk must not lose the log entry
             self._checker_error(flight, exc)
+        items = 0
+        if checked and not flight.is_stream:  # a stream's events were counted as they passed
+            body = exchange.response.body
+            items = sum(b.count(b"{") + b.count(b"[") for b in (exchange.request.body, body))
+        if items > self.config.max_check_items:
+            checked = False
+            flight.why_unchecked = (
+                f"too large to check: {items} JSON objects and arrays "
+                f"(more than {self.config.max_check_items})"
+            )
         if checked:
             try:
                 violations, drift = self._run_checks(flight, exchange)
@@ -1190,7 +1211,7 @@ class Proxy:
             "request": req,
             "response": resp,
         }
-        if flight.too_large or flight.failure:
+        if flight.failure:
             data["truncated"] = True
         slug = re.sub(r"[^A-Za-z0-9._-]+", "_", urlsplit(request.url).path.rsplit("/", 1)[-1])
         with self._lock:

@@ -77,7 +77,8 @@ proxy's exchange number, from 1), ``method``, ``path`` (query scrubbed) and
 * ``{"kind": "upstream_error", "what", "message"}``: ``what`` is one of
   ``unreachable``, ``timeout``, ``not_http``, ``reset``, ``truncated``,
   ``bad_status``;
-* ``{"kind": "checker_error", "error", "traceback"}``;
+* ``{"kind": "checker_error", "error", "traceback"}`` (``proxy_error``: the same
+  for a failure of the forwarding itself);
 * ``{"kind": "exchange", "stream", "events", "checked", "violations",
   "drift", "duration_ms", "recording", "revision", "revision_from", ...}`` once
   the exchange is checked (``checked`` is false, with ``why``, when it could not
@@ -418,6 +419,7 @@ class _Flight:
     client_gone: bool = False
     cancel: Callable[[], None] = lambda: None  # ends the exchange (the client is gone)
     is_stream: bool = False  # a streamed response (kept as its chunks)
+    events: int = 0  # events seen, also after the stream was too large to keep
     complete: bool = False  # the client has the whole response
     body_read: anyio.Event = dataclasses.field(default_factory=anyio.Event)
     reported: set[tuple[str, str]] = dataclasses.field(default_factory=set)
@@ -624,6 +626,9 @@ class Proxy:
                 await self._send_and_relay(flight, scope, raw_headers, receive, send)
             except _Incomplete:
                 pass  # uvicorn closes the client's connection: the response stays cut, as it came
+            except Exception as exc:  # a bug of the proxy's own: logged, never a lost exchange
+                flight.why_unchecked = f"proxy error: {type(exc).__name__}"
+                self._checker_error(flight, exc, kind="proxy_error")
             finally:
                 group.cancel_scope.cancel()
 
@@ -916,6 +921,7 @@ class Proxy:
                 flight.stream = None
                 self._checker_error(flight, exc)
                 return
+            flight.events = flight.stream.events
             if found:
                 self._report(flight, found, live=True)
             if flight.stream is not None and flight.stream.events > self.config.max_check_items:
@@ -1001,15 +1007,17 @@ class Proxy:
             self._log_line(flight, entry)
         return count
 
-    def _checker_error(self, flight: _Flight, exc: BaseException) -> None:
+    def _checker_error(
+        self, flight: _Flight, exc: BaseException, *, kind: str = "checker_error"
+    ) -> None:
         with self._lock:
             self.checker_errors += 1
         text = "".join(traceback.format_exception(exc))
         error = f"{type(exc).__name__}: {str(exc)[:300]}"
         self.print_line(
-            f"checker error: {error} (traceback in the log)  {flight.method} {flight.path}"
+            f"{kind.replace('_', ' ')}: {error} (traceback in the log)  {flight.method} {flight.path}"
         )
-        self._log_line(flight, {"kind": "checker_error", "error": error, "traceback": text})
+        self._log_line(flight, {"kind": kind, "error": error, "traceback": text})
 
     def _finish(self, flight: _Flight) -> None:
         try:
@@ -1092,7 +1100,7 @@ class Proxy:
             more = flight.findings - _FINDINGS_PER_EXCHANGE
             self.print_line(f"... {more} more violations not shown  {flight.method} {flight.path}")
         if self.config.verbose and not violations and not drift:
-            events = f", {flight.stream.events} events" if flight.stream else ""
+            events = f", {flight.events} events" if flight.is_stream else ""
             state = "ok" if checked else f"not checked ({flight.why_unchecked})"
             self.print_line(
                 f"{state}  {flight.method} {flight.path} -> {flight.status}{events} ({duration} ms)"
@@ -1100,7 +1108,7 @@ class Proxy:
         entry: dict[str, Any] = {
             "kind": "exchange",
             "stream": flight.is_stream,
-            "events": flight.stream.events if flight.stream else 0,
+            "events": flight.events,
             "checked": checked,
             "violations": violations,
             "drift": drift,
@@ -1121,6 +1129,7 @@ class Proxy:
         violations = drift = 0
         if flight.stream is not None:
             violations += self._report(flight, flight.stream.close(), live=True, exchange=exchange)
+            flight.events = flight.stream.events
         result = check_exchange(exchange, revision, strict=self.config.strict)
         violations += self._report(flight, result.violations, live=False, exchange=exchange)
         if flight.op.kind == "create" and not 200 <= flight.status < 300:

@@ -75,6 +75,12 @@ def _unescape(match: re.Match[str]) -> str:
     return chr(int(hex_code or percent, 16))
 
 
+def _key_char(match: re.Match[str]) -> str:
+    """An escape of a key character, read; any other escape left as it is."""
+    char = _unescape(match)
+    return char if char in _KEY_CHARS else match.group(0)
+
+
 def _escaped_runs(text: str) -> Iterable[tuple[int, int, str]]:
     """(start, end, decoded) of each run of key characters that spells some of them as escapes.
 
@@ -139,12 +145,20 @@ class KeyScrubber:
         keys = sorted(
             {*known, *(k for k in extra if len(k) >= self.min_length)}, key=len, reverse=True
         )  # a key inside a longer one: the longer first
-        if "\\" in text or "%" in text:
+        if ("\\" in text or "%" in text) and self._spelled_escaped(text, keys):
             text = self._escaped(text, keys)
         for key in keys:
             if key in text:
                 text = text.replace(key, KEY_PLACEHOLDER)
         return scrub_text(text)
+
+    @staticmethod
+    def _spelled_escaped(text: str, keys: list[str]) -> bool:
+        """Whether a key appears once escapes are read (one pass: the common answer is no)."""
+        plain = _ESCAPE.sub(_key_char, text)
+        if plain == text:
+            return False
+        return any(key in plain for key in keys) or GOOGLE_KEY.search(plain) is not None
 
     @staticmethod
     def _escaped(text: str, keys: list[str]) -> str:

@@ -17,6 +17,7 @@ proxy can sit in front of both:
 ``/hostile/status-999``     ``HTTP/1.1 999``, a JSON error body
 ``/hostile/short``          Content-Length 100, 10 bytes, then close
 ``/hostile/deep``           a 400 whose JSON body nests 100,000 arrays deep
+``/hostile/surrogate``      a 400 whose error code holds a lone surrogate escape (``\\ud800``)
 ``/hostile/many``           ``?n=N``: 200, an Interaction of N outputs (default 20,000)
 ``/hostile/echo-key``       200, the request's ``x-goog-api-key`` echoed JSON-escaped
 ``/hostile/ok``             200 ``{}`` (the health of the hostile side itself)
@@ -294,6 +295,15 @@ class HostileUpstream:
             return False
         if what == "deep":
             body = b"[" * 100_000 + b"]" * 100_000
+            writer.write(
+                b"HTTP/1.1 400 Bad Request\r\ncontent-type: application/json\r\n"
+                + f"content-length: {len(body)}\r\n\r\n".encode()
+                + body
+            )
+            await writer.drain()
+            return True
+        if what == "surrogate":
+            body = b'{"error": {"code": "bad_\\ud800", "message": "lone \\udfff surrogates"}}'
             writer.write(
                 b"HTTP/1.1 400 Bad Request\r\ncontent-type: application/json\r\n"
                 + f"content-length: {len(body)}\r\n\r\n".encode()

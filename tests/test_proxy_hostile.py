@@ -442,6 +442,19 @@ def test_a_key_echoed_json_escaped_never_reaches_a_recording(tmp_path: Path) -> 
         assert find_secrets(text, known=(key,)) == []
 
 
+def test_a_lone_surrogate_in_a_body_loses_no_log_line(tmp_path: Path) -> None:
+    # json.loads("\\ud800") is a str no UTF-8 file can hold: the log spells it out instead.
+    with hostile_upstream() as hostile, _proxied(tmp_path, hostile.url) as (proxy, live):
+        httpx.get(f"{proxy.url}/hostile/surrogate")
+        assert proxy.proxy.wait_idle()
+    violation, entry = _log(tmp_path / "proxy.jsonl")
+    assert violation["rule"] == "ERR-BODY"
+    assert "bad_\ud800" in violation["actual"]  # the JSON escape reads back as what came
+    assert entry["kind"] == "exchange"
+    assert proxy.proxy.dropped_lines() == 0
+    assert "bad_\\ud800" in live.getvalue()
+
+
 # -- requests, revisions and uploads ---------------------------------------------------------
 
 

@@ -334,6 +334,10 @@ class _Lines:
         self._thread.start()
 
     def put(self, line: str) -> None:
+        try:
+            line.encode("utf-8")
+        except UnicodeEncodeError:  # a lone surrogate (a body's "\\ud800", decoded): spelled out
+            line = line.encode("utf-8", "backslashreplace").decode("utf-8")
         with self._lock:
             if self.queued + len(line) > self.limit:
                 self.dropped += 1
@@ -1151,7 +1155,12 @@ class Proxy:
     def _write_screen(self, lines: list[str]) -> None:
         out = self.config.live
         if out is not None:
-            out.write("".join(f"{line}\n" for line in lines))
+            text = "".join(f"{line}\n" for line in lines)
+            try:
+                out.write(text)
+            except UnicodeEncodeError:  # a terminal that is not UTF-8
+                encoding = getattr(out, "encoding", None) or "ascii"
+                out.write(text.encode(encoding, "backslashreplace").decode(encoding))
             out.flush()
 
     def _write_log(self, lines: list[str]) -> None:

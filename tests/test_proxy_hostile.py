@@ -151,7 +151,7 @@ def test_a_stalled_stream_is_released_within_seconds_when_its_client_leaves(tmp_
             client.stream("GET", f"{proxy.url}/hostile/stall-stream") as response,
         ):
             assert next(response.iter_raw()).startswith(b"event: interaction.start")
-            assert hostile.active == 1
+            assert hostile.active == 1, (tmp_path / "proxy.jsonl").read_text("utf-8")
         # Seconds, not a timeout's minutes (5 s of slack for a loaded machine; ~0.01 s seen).
         released = _wait(
             lambda: hostile.active == 0, what="all hostile connections closed", seconds=5
@@ -484,8 +484,13 @@ def test_a_request_the_upstream_rejected_is_still_checked_with_the_clients_bytes
 
 
 def test_each_exchange_says_which_revision_checked_it_and_why(tmp_path: Path) -> None:
+    from interactions_conformance._spec import DEFAULT_REVISION
+
     with running_emulator() as upstream:
-        for options, source in [({}, "default"), ({"revision_source": "--revision"}, "--revision")]:
+        for options, source, own in [
+            ({}, "default", DEFAULT_REVISION),
+            ({"revision": "2025-12"}, "--revision", "2025-12"),
+        ]:
             log = tmp_path / f"{source}.jsonl"
             with _proxied(tmp_path, upstream, log_path=log, **options) as (proxy, _):
                 for header in (None, "2026-05-20", "1999-01-01"):
@@ -499,9 +504,9 @@ def test_each_exchange_says_which_revision_checked_it_and_why(tmp_path: Path) ->
                 (e["revision"], e["revision_from"]) for e in _log(log) if e["kind"] == "exchange"
             ]
             assert seen == [
-                ("2025-12", source),
+                (own, source),  # a 404's body shows no revision
                 ("2026-05", "Api-Revision: 2026-05-20"),
-                ("2025-12", f"{source} (Api-Revision '1999-01-01' names no revision)"),
+                (own, f"{source} (Api-Revision '1999-01-01' names no revision)"),
             ]
 
 

@@ -47,7 +47,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--revision",
         default=None,
-        help=f"spec revision for exchanges without an Api-Revision header (default {DEFAULT_REVISION})",
+        help="spec revision of an exchange whose client sends no Api-Revision header "
+        "(default: the one its shape shows, outputs 2025-12 or steps the newest, "
+        f"{DEFAULT_REVISION})",
     )
     parser.add_argument(
         "--strict-schema", action="store_true", help="unknown fields are violations, not drift"
@@ -96,12 +98,10 @@ def run(args: argparse.Namespace) -> int:
 
     from ._proxy import MiB, Proxy, ProxyConfig, listening_socket, uvicorn_config
 
-    revision = args.revision or DEFAULT_REVISION
     try:
         config = ProxyConfig(
             args.upstream,
-            revision=revision,
-            revision_source="--revision" if args.revision else "default",
+            revision=args.revision,
             strict=args.strict_schema,
             record_dir=args.record,
             log_path=args.log,
@@ -127,7 +127,7 @@ def run(args: argparse.Namespace) -> int:
     mode = "strict schema" if args.strict_schema else "unknown fields are drift"
     # The socket listens already: a client that connects on reading this line is served.
     proxy.print_line(
-        f"proxy http://{shown}:{port} -> {config.upstream} (revision {revision}, {mode})"
+        f"proxy http://{shown}:{port} -> {config.upstream} (revision {_revision_line(args.revision)}, {mode})"
     )
     if args.log:
         proxy.print_line(f"log: {args.log}")
@@ -151,3 +151,9 @@ def run(args: argparse.Namespace) -> int:
     code = proxy.exit_code()
     proxy.close(timeout=5)
     return code
+
+
+def _revision_line(chosen: str | None) -> str:
+    if chosen:
+        return f"{chosen} unless Api-Revision says"
+    return f"by Api-Revision, else by shape, else {DEFAULT_REVISION}"

@@ -85,7 +85,8 @@ proxy's exchange number, from 1), ``method``, ``path`` (query scrubbed) and
   be: too large, not decodable, an upstream or checker error; ``size`` gives the
   bytes forwarded; ``client_gone`` is true when the client left first).
   ``revision_from`` says why that revision: ``Api-Revision: <value>`` (the
-  client's header), ``--revision``, or ``default``.
+  client's header), ``--revision``, ``shape`` (what the traffic looks like:
+  outputs or steps), or ``default`` (the newest).
 
 Recordings (``--record DIR``): one JSON file per exchange,
 ``DIR/000001-POST-interactions.json`` (numbered on from the highest number
@@ -138,6 +139,7 @@ from starlette.types import Message, Receive, Scope, Send
 
 from ._findings import Drift, Violation, excerpt
 from ._secrets import SECRET_HEADERS, KeyScrubber, scrub_headers, scrub_url
+from ._shape import payload_revision, revision_by_shape
 from ._spec import DEFAULT_REVISION, Revision, load_revision
 from ._sse import SSEParser
 from ._traffic import Exchange, Request, Response
@@ -178,9 +180,8 @@ class ProxyConfig:
     """How a proxy runs. ``live`` is where violation lines go (None: nowhere)."""
 
     upstream: str
-    revision: str = DEFAULT_REVISION
-    # Why ``revision``: "--revision" when the user chose it, else "default" (shown per exchange).
-    revision_source: str = "default"
+    # None: the client's Api-Revision, else the traffic's shape (_shape), else the newest
+    revision: str | None = None
     strict: bool = False
     record_dir: Path | None = None
     log_path: Path | None = None
@@ -272,9 +273,9 @@ class _Decoder:
 class _LiveStream:
     """A streamed response's events as they pass: framing and STREAM-START-FIRST at once."""
 
-    def __init__(self, revision: Revision, *, resumed: bool = False) -> None:
+    def __init__(self, revision: Revision | None, *, resumed: bool = False) -> None:
         self.parser = SSEParser()
-        self.revision = revision
+        self.revision = revision  # None: a header-less client; the first event's shape says
         self.resumed = resumed  # after last_event_id: event 0 is not the start
         self.events = 0
         self.pending = 0  # bytes fed since the last event completed
@@ -290,7 +291,10 @@ class _LiveStream:
         for event in self.parser.feed(data):
             self.pending = 0
             self.events += 1
-            if event.index == 0 and not self.resumed:
+            if event.index == 0 and self.revision is None:
+                shown = payload_revision(event.payload)
+                self.revision = load_revision(shown[0] if shown else DEFAULT_REVISION)
+            if event.index == 0 and not self.resumed and self.revision is not None:
                 found.extend(check_stream_start([event.payload], revision=self.revision.name))
         return self._new() + found
 
@@ -484,7 +488,8 @@ class Proxy:
 
     def __init__(self, config: ProxyConfig) -> None:
         self.config = config
-        self.revision = load_revision(config.revision)  # eager: an unknown revision fails here
+        # eager: an unknown revision fails here
+        self.revision = load_revision(config.revision or DEFAULT_REVISION)
         self.upstream = config.upstream.rstrip("/")
         self.app = Starlette(routes=[Mount("", app=self._forward)], lifespan=self._lifespan)
         self.exchanges = 0  # exchanges done (checked or not)
@@ -884,7 +889,11 @@ class Proxy:
             and flight.decoder is not None
             and flight.decoder.supported
         ):
-            stream = _LiveStream(self.revision_of(flight), resumed=op.last_event_id is not None)
+            asked = self._asked(flight)
+            stream = _LiveStream(
+                None if asked is None else load_revision(asked[0]),
+                resumed=op.last_event_id is not None,
+            )
         return op, stream
 
     def _heavy(self, flight: _Flight, chunk: bytes) -> bool:
@@ -940,20 +949,38 @@ class Proxy:
 
     # -- checking -----------------------------------------------------------------
 
-    def revision_of(self, flight: _Flight) -> Revision:
-        """The revision the client asked for with Api-Revision, else ``--revision``. A header
-        no revision answers to keeps the proxy's own: the target's 4xx is checked by it."""
+    def _asked(self, flight: _Flight) -> tuple[str, str] | None:
+        """(revision, why): the client's Api-Revision, else ``--revision``; None for a
+        header-less client without --revision. A header no revision answers to keeps the
+        proxy's own: the target's 4xx is checked by it."""
+        own = "--revision" if self.config.revision else "default"
+        asked = flight.request_headers.get(REVISION_HEADER.lower())
+        if asked is None:
+            return None if self.config.revision is None else (self.revision.name, own)
+        try:
+            return revision_for_header(asked, self.revision.name), f"{REVISION_HEADER}: {asked}"
+        except ValueError:
+            return self.revision.name, f"{own} ({REVISION_HEADER} {asked!r} names no revision)"
+
+    def revision_of(self, flight: _Flight, exchange: Exchange | None = None) -> Revision:
+        """`_asked`; else (today's SDKs send no header) the one the traffic's shape shows: its
+        stream's first event, else ``_shape.revision_by_shape`` (response, then request); else
+        the newest ("default"). Not fixed until something decided it."""
         if flight.revision is None:
-            own = self.config.revision_source
-            asked = flight.request_headers.get(REVISION_HEADER.lower())
-            try:
-                name = revision_for_header(asked, self.revision.name)
-                why = own if asked is None else f"{REVISION_HEADER}: {asked}"
-            except ValueError:
-                name = self.revision.name
-                why = f"{own} ({REVISION_HEADER} {asked!r} names no revision)"
-            flight.revision = load_revision(name)
-            flight.revision_from = self._scrubber(why, flight.keys)
+            got = self._asked(flight)
+            stream = flight.stream
+            if got is None and stream is not None and stream.revision is not None:
+                got = (stream.revision.name, "shape: the stream's first event")
+            if got is None and exchange is not None:
+                guess = revision_by_shape([exchange])
+                if guess is not None:
+                    got = (guess.revision, f"shape: {guess.reason}")
+            if got is None:
+                if exchange is None:
+                    return self.revision  # nothing says yet: the newest
+                got = (self.revision.name, "default")
+            flight.revision = load_revision(got[0])
+            flight.revision_from = self._scrubber(got[1], flight.keys)
         return flight.revision
 
     def _reproduce(self, flight: _Flight, exchange: Exchange) -> str:
@@ -1099,7 +1126,7 @@ class Proxy:
             self.exchanges += 1
             self.drift += drift
             self.unchecked += not checked
-        self.revision_of(flight)
+        self.revision_of(flight, exchange)
         if flight.findings > _FINDINGS_PER_EXCHANGE:
             more = flight.findings - _FINDINGS_PER_EXCHANGE
             self.print_line(f"... {more} more violations not shown  {flight.method} {flight.path}")
@@ -1129,7 +1156,7 @@ class Proxy:
         self._log_line(flight, entry)
 
     def _run_checks(self, flight: _Flight, exchange: Exchange) -> tuple[int, int]:
-        revision = self.revision_of(flight)
+        revision = self.revision_of(flight, exchange)
         violations = drift = 0
         if flight.stream is not None:
             violations += self._report(flight, flight.stream.close(), live=True, exchange=exchange)

@@ -145,13 +145,17 @@ needs_proc = pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="
 
 def test_a_stalled_stream_is_released_within_seconds_when_its_client_leaves(tmp_path: Path) -> None:
     # No chunk ever arrives after the first: the release cannot wait for one.
-    with hostile_upstream() as hostile, _proxied(tmp_path, hostile.url) as (proxy, _):
+    with hostile_upstream() as hostile, _proxied(tmp_path, hostile.url) as (proxy, live):
         with (
             httpx.Client(timeout=10) as client,
             client.stream("GET", f"{proxy.url}/hostile/stall-stream") as response,
         ):
             assert next(response.iter_raw()).startswith(b"event: interaction.start")
-            assert hostile.active == 1, (tmp_path / "proxy.jsonl").read_text("utf-8")
+            if (
+                hostile.active != 1
+            ):  # seen 1 run in 3 after test_proxy.py: say what the proxy logged
+                proxy.proxy.wait_idle(2)
+                pytest.fail((tmp_path / "proxy.jsonl").read_text("utf-8") + live.getvalue())
         # Seconds, not a timeout's minutes (5 s of slack for a loaded machine; ~0.01 s seen).
         released = _wait(
             lambda: hostile.active == 0, what="all hostile connections closed", seconds=5

@@ -426,8 +426,10 @@ def test_an_unreachable_upstream_is_a_502_in_the_error_format(tmp_path: Path) ->
     assert response.json()["error"]["code"] == "upstream_unreachable"  # the documented body shape
     assert response.json()["error"]["message"].startswith("upstream unreachable: ConnectError")
     assert "upstream unreachable" in live.getvalue()
-    (entry,) = _log(tmp_path / "proxy.jsonl")
+    error, entry = _log(tmp_path / "proxy.jsonl")
+    assert (error["kind"], error["what"]) == ("upstream_error", "unreachable")
     assert (entry["kind"], entry["checked"]) == ("exchange", False)
+    assert proxy.proxy.exit_code() == 1  # an upstream error is a finding
 
 
 def test_a_resumed_stream_is_not_held_to_start_with_interaction_start(tmp_path: Path) -> None:

@@ -2,16 +2,28 @@
 
 Point any client (the official SDK, curl, your application) at the proxy
 instead of the API; the proxy forwards everything unchanged to ``--upstream``
-and prints each violation as it passes, one line, the rule id first. Stop it
-with Ctrl-C: it prints a summary and exits 1 when it saw a violation. The log
-and recording formats are described in `_proxy`.
+and prints each violation as it passes, one line, the rule id first. The URL
+is printed once the socket listens. Stop it with Ctrl-C (or SIGTERM): it
+prints a summary and exits
+
+* 0: every exchange clean (or not checked for a documented reason: too large);
+* 1: a violation, or an upstream error (unreachable, reset, truncated body,
+  timeout, a status HTTP does not define), was seen;
+* 2: usage error (bad option, unknown revision, the port is taken);
+* 3: no violation, but the proxy failed to check an exchange (``checker_error``
+  in the log).
+
+The limits, log and recording formats are described in `_proxy`.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import signal
 import sys
 from pathlib import Path
+from types import FrameType
 
 from ._spec import DEFAULT_REVISION, SpecError
 
@@ -34,6 +46,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--revision",
+        default=None,
         help="spec revision of an exchange whose client sends no Api-Revision header "
         "(default: the one its shape shows, outputs 2025-12 or steps the newest, "
         f"{DEFAULT_REVISION})",
@@ -45,16 +58,45 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--log", metavar="PATH", type=Path, help="append findings and exchanges as JSON Lines"
     )
     parser.add_argument(
+        "--read-timeout",
+        type=float,
+        default=300.0,
+        metavar="SECONDS",
+        help="longest wait for the upstream's next byte, and for the client to take one "
+        "(default %(default)s)",
+    )
+    parser.add_argument(
+        "--max-check-mib",
+        type=float,
+        default=16.0,
+        metavar="MIB",
+        help="kept for checking per exchange; a larger one is forwarded unchecked (default %(default)s)",
+    )
+    parser.add_argument(
+        "--max-check-items",
+        type=int,
+        default=10_000,
+        metavar="N",
+        help="events in a stream, or JSON objects and arrays, checked per exchange; more are "
+        "forwarded unchecked (default %(default)s)",
+    )
+    parser.add_argument(
         "-v", "--verbose", action="store_true", help="also print a line for each clean exchange"
     )
 
 
-def run(args: argparse.Namespace) -> int:
-    import socket
+class _Stop(Exception):
+    """SIGTERM: stop like Ctrl-C does."""
 
+
+def _on_term(_sig: int, _frame: FrameType | None) -> None:
+    raise _Stop
+
+
+def run(args: argparse.Namespace) -> int:
     import uvicorn
 
-    from ._proxy import Proxy, ProxyConfig, uvicorn_config
+    from ._proxy import MiB, Proxy, ProxyConfig, listening_socket, uvicorn_config
 
     try:
         config = ProxyConfig(
@@ -65,44 +107,50 @@ def run(args: argparse.Namespace) -> int:
             log_path=args.log,
             live=sys.stdout,
             verbose=args.verbose,
+            read_timeout=args.read_timeout,
+            max_check_bytes=int(args.max_check_mib * MiB),
+            max_held_bytes=int(4 * args.max_check_mib * MiB),
+            max_check_items=args.max_check_items,
         )
         proxy = Proxy(config)
     except (ValueError, SpecError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    # Accepted sockets inherit it: headers and body go out as separate writes, and Nagle's
-    # algorithm would hold the second for the client's delayed ACK (40 ms a response).
-    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     try:
-        sock.bind((args.host, args.port))
+        sock = listening_socket(args.host, args.port)
     except OSError as exc:
         print(f"error: cannot bind {args.host}:{args.port}: {exc}", file=sys.stderr)
         proxy.close()
         return 2
-    sock.listen(2048)  # before the URL is printed: a client that reads it may connect at once
     host, port = sock.getsockname()[:2]
+    shown = f"[{host}]" if ":" in host else host
     mode = "strict schema" if args.strict_schema else "unknown fields are drift"
-    print(
-        f"proxy http://{host}:{port} -> {config.upstream} (revision {_revision_line(args.revision)}, {mode})"
+    # The socket listens already: a client that connects on reading this line is served.
+    proxy.print_line(
+        f"proxy http://{shown}:{port} -> {config.upstream} (revision {_revision_line(args.revision)}, {mode})"
     )
     if args.log:
-        print(f"log: {args.log}")
+        proxy.print_line(f"log: {args.log}")
     if args.record:
-        print(f"recording to: {args.record}")
-    print("violations are printed as they pass; Ctrl-C stops", flush=True)
+        proxy.print_line(f"recording to: {args.record}")
+    proxy.print_line("violations are printed as they pass; Ctrl-C stops")
     server = uvicorn.Server(uvicorn_config(proxy.app, host, port))
+    # uvicorn turns SIGINT and SIGTERM into a graceful stop, then raises them again once it has
+    # stopped: KeyboardInterrupt for SIGINT, _Stop (this handler) for SIGTERM. Both end here.
+    previous = signal.signal(signal.SIGTERM, _on_term)
     try:
-        server.run(sockets=[sock])
-    except KeyboardInterrupt:
-        pass  # Ctrl-C is how it stops (uvicorn re-raises it after shutting down)
+        with contextlib.suppress(KeyboardInterrupt, _Stop):
+            server.run(sockets=[sock])
+        # A second Ctrl-C while the last checks run: the summary of what is checked so far.
+        with contextlib.suppress(KeyboardInterrupt, _Stop):
+            proxy.wait_idle(timeout=10)
     finally:
-        proxy.wait_idle()
-        proxy.close()
+        signal.signal(signal.SIGTERM, previous)
         sock.close()
-    print(proxy.summary())
-    return 1 if proxy.violations else 0
+    proxy.print_line(proxy.summary())
+    code = proxy.exit_code()
+    proxy.close(timeout=5)
+    return code
 
 
 def _revision_line(chosen: str | None) -> str:

@@ -10,23 +10,57 @@ What it forwards it never alters: the method, path and query byte for byte,
 every header but the hop-by-hop ones (``Connection`` and those it names,
 ``Keep-Alive``, ``Transfer-Encoding``, ``TE``, ``Trailer``, ``Upgrade``,
 ``Proxy-*``; ``Host`` becomes the upstream's), bodies byte for byte (the
-response's raw bytes, still compressed if they came so), and the status.
-Bodies stream both ways: each upstream chunk goes to the client as it
-arrives, and a streamed response is fed to an `SSEParser` on the way, so
-framing problems and STREAM-START-FIRST (on event 0) are reported while the
-stream is still open. When the response has ended, every check of
-`check_exchange` runs on the whole exchange in a worker thread, after the
-client has its last byte: checking never delays the traffic.
+response's raw bytes, still compressed if they came so), and the status. One
+exception: an ``X-Goog-Upload-URL`` answer header under the upstream's URL (the
+Files API's resumable upload) is rewritten to the same path under the proxy, so
+the upload itself passes through the proxy and is checked; the log and the
+recording keep the upstream's value. Bodies stream both ways: each upstream
+chunk goes to the client as it arrives, and a streamed response is fed to an
+`SSEParser` on the way, so framing problems and STREAM-START-FIRST (on event 0)
+are reported while the stream is still open. When the response has ended,
+every check of `check_exchange` runs on the whole exchange in a worker thread,
+after the client has its last byte: checking never delays the traffic. A
+create the upstream rejected is still checked for the request rules the client
+broke (``"party": "client"``, with the client's bytes).
+
+It cannot be wedged, and it loses no evidence:
+
+* Timeouts: connecting 30 s; ``read_timeout`` (default 300 s) between two bytes
+  from the upstream, and for the client to take each chunk. No answer in time
+  is ``504`` (``upstream_timeout``); a stream that stalls is cut.
+* A client that goes away releases its upstream stream at once, even when no
+  chunk is arriving (a task watches for the disconnect beside the relay).
+* Memory: at most ``max_check_bytes`` (default 16 MiB, request and decoded
+  response together) is kept per exchange, and ``max_held_bytes`` (64 MiB) over
+  all exchanges not yet checked; at most ``max_check_items`` (10,000) events in
+  a stream, or JSON objects and arrays in the bodies, are checked. Past any of
+  them, the exchange is forwarded untouched and logged ``checked: false`` with
+  ``why`` "too large to check" and its ``size``. gzip and deflate are decoded incrementally and never past the
+  cap (a gzip bomb costs at most the cap); decoding, and parsing of large
+  chunks, run in a worker thread.
+* Printing and logging go through queues drained by writer threads (at most
+  1 MiB of lines waiting for the screen, 8 MiB for the log): a stdout nobody
+  reads never slows forwarding. Lines that do not fit are dropped and counted
+  in the summary (``dropped lines``).
+* A check that raises is a ``checker_error`` entry (with the traceback) and the
+  exchange is still logged and recorded. An upstream that fails (unreachable,
+  not HTTP, reset, a body shorter than its Content-Length, a read timeout, a
+  status HTTP cannot carry such as 999) is an ``upstream_error`` entry; a status
+  that cannot be forwarded is answered ``502`` (``upstream_bad_status``), one the
+  upstream never gave ``502`` (``upstream_unreachable``) or ``504``, each in the
+  documented error body.
 
 Keys never reach anything written. Every key the proxy sees (the
-``x-goog-api-key`` and ``Authorization`` headers, ``?key=``) is remembered in
-memory and replaced by ``$GEMINI_API_KEY`` in every line printed, logged or
-recorded, on top of `scrub_text` (Google-shaped keys) and `scrub_headers`.
+``x-goog-api-key`` and ``Authorization`` headers, ``?key=``) is remembered (the
+last 64, and each exchange's own always) and replaced by ``$GEMINI_API_KEY`` in
+every line printed, logged or recorded, even when echoed JSON- or URL-escaped,
+on top of `scrub_text` (Google-shaped keys) and `scrub_headers`.
 
 Live lines (stdout), one per finding, the rule id first::
 
     STREAM-START-FIRST event 0 /event_type: expected "interaction.start", got "content.start"  POST /v1beta/interactions
     drift: unknown property "new_field" at /outputs/0 (content)  GET /v1beta/interactions/abc
+    upstream: truncated: 10 of 100 bytes (Content-Length 100), then the connection closed  GET /v1beta/interactions/abc
 
 The log (``--log PATH``, JSON Lines, appended) has one object per finding
 and one per exchange, each with ``time`` (UTC, ISO 8601), ``exchange`` (the
@@ -34,12 +68,25 @@ proxy's exchange number, from 1), ``method``, ``path`` (query scrubbed) and
 ``status``:
 
 * ``{"kind": "violation", "rule", "message", "expected", "actual", "where",
-  "schema_path", "reproduce", ...}`` (`Violation.as_dict`; ``live`` is true
-  when it was reported while the stream was open);
+  "schema_path", "reproduce", "party", ...}`` (`Violation.as_dict`; ``live`` is
+  true when it was reported while the stream was open; ``party`` is
+  ``"client"`` for a request rule the client broke, with ``client_bytes``, else
+  ``"upstream"``; a ``reproduce`` line longer than 4 KiB is cut, the recording
+  has the whole request);
 * ``{"kind": "drift", "what", "name", "where", "schema", ...}`` (`Drift.as_dict`);
-* ``{"kind": "exchange", "stream", "events", "checked", "revision", "violations",
-  "drift", "duration_ms", "recording", ...}`` once the exchange is checked
-  (``checked`` is false, with ``why``, when the body could not be decoded).
+* ``{"kind": "upstream_error", "what", "message"}``: ``what`` is one of
+  ``unreachable``, ``timeout``, ``not_http``, ``reset``, ``truncated``,
+  ``bad_status``;
+* ``{"kind": "checker_error", "error", "traceback"}`` (``proxy_error``: the same
+  for a failure of the forwarding itself);
+* ``{"kind": "exchange", "stream", "events", "checked", "violations",
+  "drift", "duration_ms", "recording", "revision", "revision_from", ...}`` once
+  the exchange is checked (``checked`` is false, with ``why``, when it could not
+  be: too large, not decodable, an upstream or checker error; ``size`` gives the
+  bytes forwarded; ``client_gone`` is true when the client left first).
+  ``revision_from`` says why that revision: ``Api-Revision: <value>`` (the
+  client's header), ``--revision``, ``shape`` (what the traffic looks like:
+  outputs or steps), or ``default`` (the newest).
 
 Recordings (``--record DIR``): one JSON file per exchange,
 ``DIR/000001-POST-interactions.json`` (numbered on from the highest number
@@ -56,40 +103,48 @@ A streamed response has ``"chunks": ["<raw text>", ...]`` (the chunks as
 they arrived) instead of ``body``. Text is UTF-8; a body that is not UTF-8 is
 ``"body_base64"`` (``"chunks_base64"``) instead. A compressed response is
 recorded decoded, without its ``content-encoding`` header. Repeated headers
-are joined with ``", "``.
+are joined with ``", "``. An exchange too large to check, or left by its
+client before the end, is not recorded (its log entry says so); one the
+upstream cut short is recorded as far as it came, with ``"truncated": true``.
 """
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import contextlib
+import ctypes
+import ctypes.util
 import dataclasses
 import json
+import logging
+import queue
 import re
 import socket
 import threading
 import time
+import traceback
 import zlib
 from collections import Counter
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, TextIO
 from urllib.parse import parse_qsl, urlsplit
 
+import anyio
 import httpx
 from starlette.applications import Starlette
 from starlette.routing import Mount
 from starlette.types import Message, Receive, Scope, Send
 
-from ._findings import Drift, Violation
-from ._secrets import KEY_PLACEHOLDER, SECRET_HEADERS, scrub_headers, scrub_text, scrub_url
+from ._findings import Drift, Violation, excerpt
+from ._secrets import SECRET_HEADERS, KeyScrubber, scrub_headers, scrub_url
 from ._shape import payload_revision, revision_by_shape
 from ._spec import DEFAULT_REVISION, Revision, load_revision
 from ._sse import SSEParser
 from ._traffic import Exchange, Request, Response
 from ._wire import REVISION_HEADER, revision_for_header
-from .checks import check_exchange, check_stream_start, classify
+from .checks import Operation, check_exchange, check_request_fields, check_stream_start, classify
 
 __all__ = ["Proxy", "ProxyConfig", "RunningProxy", "live_line", "running_proxy"]
 
@@ -108,8 +163,16 @@ HOP_BY_HOP = frozenset(
     }
 )
 RECORD_FORMAT = "interactions-conformance/exchange"
+MiB = 1024 * 1024
 _SECRET_QUERY = ("key", "api_key", "access_token")
 _RECORD_NAME = re.compile(r"^(\d{6,})-")
+_UPLOAD_URL = b"x-goog-upload-url"
+_REPRODUCE_LIMIT = 4096
+_CLIENT_BYTES_LIMIT = 4096
+_FINDINGS_PER_EXCHANGE = 100  # then one line says how many more
+_HEAVY_CHUNK = 256 * 1024  # inspected in a worker thread from this size
+_HEAVY_EVENT = 1 * MiB  # ... and when an event this large is pending in the SSE parser
+_STOP = object()
 
 
 @dataclasses.dataclass(frozen=True)
@@ -124,15 +187,33 @@ class ProxyConfig:
     log_path: Path | None = None
     live: TextIO | None = None
     verbose: bool = False  # also one line per clean exchange
+    read_timeout: float = 300.0  # seconds between two upstream bytes; for the client to take one
+    connect_timeout: float = 30.0
+    max_check_bytes: int = 16 * MiB  # kept for checking, per exchange
+    max_held_bytes: int = 64 * MiB  # kept for checking, over all exchanges not yet checked
+    # Events in a stream, or JSON objects and arrays in the bodies: the checks' time and memory
+    # grow with them (100,000 failing outputs: ~2 minutes, 660 MiB), so past this: unchecked.
+    max_check_items: int = 10_000
+    # Bytes of lines waiting to be written: past them, lines are dropped (and counted).
+    screen_queue_bytes: int = 1 * MiB
+    log_queue_bytes: int = 8 * MiB
 
     def __post_init__(self) -> None:
         parts = urlsplit(self.upstream)
         if parts.scheme not in ("http", "https") or not parts.netloc:
             raise ValueError(f"--upstream must be an http(s) URL, got {self.upstream!r}")
+        if not self.read_timeout > 0:
+            raise ValueError(f"the read timeout must be positive, got {self.read_timeout!r}")
+        if min(self.max_check_bytes, self.max_held_bytes, self.max_check_items) < 0:
+            raise ValueError("the checking caps cannot be negative")
 
 
 def _iso(t: float) -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(t)) + f".{int(t % 1 * 1000):03d}Z"
+
+
+def _size(n: int) -> str:
+    return f"{n / MiB:.1f} MiB" if n >= MiB else f"{n} bytes"
 
 
 def live_line(finding: Violation | Drift, method: str, path: str) -> str:
@@ -145,47 +226,48 @@ def live_line(finding: Violation | Drift, method: str, path: str) -> str:
     return " ".join(f"{text}  {method} {path}".split("\n"))
 
 
-class _Scrubber:
-    """Replaces every key seen in a request, and every Google-shaped key, by the placeholder."""
-
-    def __init__(self) -> None:
-        self._keys: set[str] = set()
-        self._lock = threading.Lock()
-
-    def learn(self, headers: Mapping[str, str], url: str) -> None:
-        found: set[str] = set()
-        for name, value in headers.items():
-            if name.lower() in SECRET_HEADERS and value:
-                found.add(value)
-                scheme, _, token = value.partition(" ")
-                if token and scheme.lower() in ("bearer", "basic", "token"):
-                    found.add(token.strip())
-        for name, value in parse_qsl(urlsplit(url).query, keep_blank_values=True):
-            if name.lower() in _SECRET_QUERY and value:
-                found.add(value)
-        if found:
-            with self._lock:
-                self._keys |= found
-
-    def __call__(self, text: str) -> str:
-        text = scrub_text(text)
-        with self._lock:
-            keys = sorted(self._keys, key=len, reverse=True)  # a key inside a longer one
-        for key in keys:
-            text = text.replace(key, KEY_PLACEHOLDER)
-        return text
+def _keys_in(headers: Mapping[str, str], url: str) -> frozenset[str]:
+    """The keys a request carries: secret headers (and their token), ``?key=`` and the like."""
+    found: set[str] = set()
+    for name, value in headers.items():
+        if name.lower() in SECRET_HEADERS and value:
+            found.add(value)
+            scheme, _, token = value.partition(" ")
+            if token and scheme.lower() in ("bearer", "basic", "token"):
+                found.add(token.strip())
+    for name, value in parse_qsl(urlsplit(url).query, keep_blank_values=True):
+        if name.lower() in _SECRET_QUERY and value:
+            found.add(value)
+    return frozenset(found)
 
 
-def _decoder(encoding: str) -> Callable[[bytes], bytes] | None:
-    """An incremental decoder for a Content-Encoding (None when unsupported)."""
-    name = encoding.strip().lower()
-    if name in ("", "identity"):
-        return bytes
-    if name in ("gzip", "x-gzip"):
-        return zlib.decompressobj(16 + zlib.MAX_WBITS).decompress
-    if name == "deflate":
-        return zlib.decompressobj().decompress
-    return None
+class _Decoder:
+    """Incremental Content-Encoding decoding that never gives more than it is allowed."""
+
+    def __init__(self, encoding: str) -> None:
+        name = encoding.strip().lower()
+        self.encoding = name
+        self.supported = True
+        self._z: Any = None
+        if name in ("gzip", "x-gzip"):
+            self._z = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        elif name == "deflate":
+            self._z = zlib.decompressobj()
+        elif name not in ("", "identity"):
+            self.supported = False
+
+    @property
+    def compressed(self) -> bool:
+        return self._z is not None
+
+    def decode(self, chunk: bytes, limit: int) -> tuple[bytes, bool]:
+        """The decoded bytes (at most ``limit``) and whether there was more than ``limit``."""
+        if self._z is None:
+            return (chunk, False) if len(chunk) <= limit else (b"", True)
+        data = self._z.decompress(self._z.unconsumed_tail + chunk, limit + 1)
+        if len(data) > limit or self._z.unconsumed_tail:
+            return b"", True
+        return data, False
 
 
 class _LiveStream:
@@ -196,16 +278,18 @@ class _LiveStream:
         self.revision = revision  # None: a header-less client; the first event's shape says
         self.resumed = resumed  # after last_event_id: event 0 is not the start
         self.events = 0
-        self._reported = 0
+        self.pending = 0  # bytes fed since the last event completed
 
     def _new(self) -> list[Violation]:
-        found = self.parser.violations[self._reported :]
-        self._reported = len(self.parser.violations)
-        return list(found)
+        found = list(self.parser.violations)
+        self.parser.violations.clear()  # reported once, and never piling up on an endless stream
+        return found
 
     def feed(self, data: bytes) -> list[Violation]:
         found: list[Violation] = []
+        self.pending += len(data)
         for event in self.parser.feed(data):
+            self.pending = 0
             self.events += 1
             if event.index == 0 and self.revision is None:
                 shown = payload_revision(event.payload)
@@ -219,6 +303,103 @@ class _LiveStream:
         return self._new()
 
 
+class _Budget:
+    """Bytes kept for checking over all exchanges, at most ``limit``."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.held = 0
+        self._lock = threading.Lock()
+
+    def take(self, n: int) -> bool:
+        with self._lock:
+            if self.held + n > self.limit:
+                return False
+            self.held += n
+            return True
+
+    def give(self, n: int) -> None:
+        with self._lock:
+            self.held -= n
+
+
+class _Lines:
+    """A queue of lines (at most ``limit`` bytes), written by a thread of its own: ``put``
+    never blocks; a line that does not fit is dropped and counted."""
+
+    def __init__(self, write: Callable[[list[str]], None], limit: int, name: str) -> None:
+        self._write = write
+        self._queue: queue.Queue[Any] = queue.Queue()
+        self.limit = limit
+        self.queued = 0  # bytes waiting
+        self.dropped = 0
+        self._lock = threading.Lock()
+        self._thread = threading.Thread(target=self._run, name=name, daemon=True)
+        self._thread.start()
+
+    def put(self, line: str) -> None:
+        try:
+            line.encode("utf-8")
+        except UnicodeEncodeError:  # a lone surrogate (a body's "\\ud800", decoded): spelled out
+            line = line.encode("utf-8", "backslashreplace").decode("utf-8")
+        with self._lock:
+            if self.queued + len(line) > self.limit:
+                self.dropped += 1
+                return
+            self.queued += len(line)
+        self._queue.put_nowait(line)
+
+    def _run(self) -> None:
+        while True:
+            batch = [self._queue.get()]
+            with contextlib.suppress(queue.Empty):
+                while len(batch) < 256:
+                    batch.append(self._queue.get_nowait())
+            lines = [line for line in batch if line is not _STOP]
+            with self._lock:
+                self.queued -= sum(len(line) for line in lines)
+            try:
+                if lines:
+                    self._write(lines)
+            except (OSError, ValueError):  # a closed or broken stdout: those lines are lost
+                with self._lock:
+                    self.dropped += len(lines)
+            finally:
+                for _ in batch:
+                    self._queue.task_done()
+            if len(lines) < len(batch):
+                return
+
+    def flush(self, timeout: float) -> bool:
+        """Wait until every line put so far is written (False: not within ``timeout``)."""
+        done = self._queue.all_tasks_done
+        with done:
+            return done.wait_for(lambda: self._queue.unfinished_tasks == 0, timeout)
+
+    def close(self, timeout: float) -> None:
+        with contextlib.suppress(queue.Full):
+            self._queue.put(_STOP, timeout=timeout)
+        self._thread.join(timeout)
+        with self._lock:  # what is still queued will never be written
+            self.dropped += self._queue.qsize()
+
+
+def _trim_memory() -> Callable[[], None]:
+    """glibc's malloc_trim: give freed arenas back after a large exchange (elsewhere: nothing)."""
+    try:
+        malloc_trim = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").malloc_trim
+    except (OSError, AttributeError):
+        return lambda: None
+
+    def trim() -> None:
+        malloc_trim(0)
+
+    return trim
+
+
+_trim = _trim_memory()
+
+
 @dataclasses.dataclass
 class _Flight:
     """One exchange on its way through."""
@@ -230,17 +411,32 @@ class _Flight:
     request_headers: dict[str, str]
     started: float
     wall: float
-    body: bytearray = dataclasses.field(default_factory=bytearray)
+    keys: frozenset[str] = frozenset()  # this exchange's own keys: always scrubbed
+    body: bytearray = dataclasses.field(default_factory=bytearray)  # the request, as kept
+    request_size: int = 0
     status: int = 0
     response_headers: dict[str, str] = dataclasses.field(default_factory=dict)
-    chunks: list[bytes] = dataclasses.field(default_factory=list)
+    response_size: int = 0  # raw bytes from the upstream
+    kept: list[bytes] = dataclasses.field(default_factory=list)  # the decoded response, as kept
+    held: int = 0  # bytes of body and kept, taken from the budget
+    too_large: str = ""  # why nothing is kept any more
     stream: _LiveStream | None = None
-    decode: Callable[[bytes], bytes] | None = None
-    decoded: list[bytes] = dataclasses.field(default_factory=list)
+    decoder: _Decoder | None = None
     why_unchecked: str = ""
-    reported: set[Violation] = dataclasses.field(default_factory=set)
-    # What it is checked by (Proxy.revision_of): asked for, else shown by its shape.
+    failure: str = ""  # the upstream failed (the what of an upstream_error)
+    client_gone: bool = False
+    cancel: Callable[[], None] = lambda: None  # ends the exchange (the client is gone)
+    is_stream: bool = False  # a streamed response (kept as its chunks)
+    events: int = 0  # events seen, also after the stream was too large to keep
+    complete: bool = False  # the client has the whole response
+    body_read: anyio.Event = dataclasses.field(default_factory=anyio.Event)
+    reported: set[tuple[str, str]] = dataclasses.field(default_factory=set)
+    findings: int = 0
+    op: Operation = dataclasses.field(default_factory=lambda: Operation("other"))
+    # The revision the client asked for (Api-Revision), else the proxy's: what it is checked by.
     revision: Revision | None = None
+    revision_from: str = ""
+    reproduce: str | None = None
 
 
 def _join_headers(raw: list[tuple[bytes, bytes]]) -> dict[str, str]:
@@ -264,11 +460,27 @@ def _forwardable(raw: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
     return [(n, v) for n, v in raw if n.decode("latin-1").lower() not in drop]
 
 
-def _text_or_base64(data: bytes, key: str) -> dict[str, str]:
+def _text_or_base64(data: bytes, key: str, scrub: Callable[[str], str]) -> dict[str, str]:
     try:
-        return {key: data.decode("utf-8")}
+        return {key: scrub(data.decode("utf-8"))}
     except UnicodeDecodeError:
         return {f"{key}_base64": base64.b64encode(data).decode("ascii")}
+
+
+def _error_body(code: str, message: str) -> bytes:
+    """The documented error body (ERR-BODY: a snake_case code), with the proxy's own code."""
+    return json.dumps({"error": {"code": code, "message": message}}).encode("utf-8")
+
+
+class _Incomplete(Exception):
+    """The response was started and cannot be finished: the client's connection is closed."""
+
+
+class _QuietIncomplete(logging.Filter):
+    """uvicorn logs an error when a response is left unfinished; the proxy logged why already."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "returned without completing response" not in record.getMessage()
 
 
 class Proxy:
@@ -280,16 +492,33 @@ class Proxy:
         self.revision = load_revision(config.revision or DEFAULT_REVISION)
         self.upstream = config.upstream.rstrip("/")
         self.app = Starlette(routes=[Mount("", app=self._forward)], lifespan=self._lifespan)
-        self.exchanges = 0  # exchanges checked
+        self.exchanges = 0  # exchanges done (checked or not)
         self.violations: Counter[str] = Counter()  # rule id -> violations reported
         self.drift = 0
-        self._scrub = _Scrubber()
+        self.upstream_errors: Counter[str] = Counter()  # what -> count
+        self.checker_errors = 0
+        self.unchecked = 0  # exchanges not checked (too large, undecodable, failed)
+        self._scrubber = KeyScrubber()
         self._client: httpx.AsyncClient | None = None
         self._lock = threading.Lock()
         self._idle = threading.Condition(self._lock)
+        self._budget = _Budget(config.max_held_bytes)
+        self._checks = ThreadPoolExecutor(max_workers=2, thread_name_prefix="proxy-check")
         self._started = 0  # exchanges begun
         self._pending = 0  # exchanges begun and not yet checked
-        self._log = None if config.log_path is None else config.log_path.open("a", encoding="utf-8")
+        self._log_file = (
+            None if config.log_path is None else config.log_path.open("a", encoding="utf-8")
+        )
+        self._screen = (
+            None
+            if config.live is None
+            else _Lines(self._write_screen, config.screen_queue_bytes, "proxy-screen")
+        )
+        self._log = (
+            None
+            if self._log_file is None
+            else _Lines(self._write_log, config.log_queue_bytes, "proxy-log")
+        )
         self._next_record = 1
         if config.record_dir is not None:
             config.record_dir.mkdir(parents=True, exist_ok=True)
@@ -299,16 +528,23 @@ class Proxy:
                 if (m := _RECORD_NAME.match(p.name))
             ]
             self._next_record = max(numbers, default=0) + 1
+        errors = logging.getLogger("uvicorn.error")
+        if not any(isinstance(f, _QuietIncomplete) for f in errors.filters):
+            errors.addFilter(_QuietIncomplete())
 
     # -- lifecycle ----------------------------------------------------------------
 
     @contextlib.asynccontextmanager
     async def _lifespan(self, _app: Starlette) -> AsyncIterator[None]:
-        # No timeout of its own (the client has its timeouts); no headers of its own.
+        timeout = self.config.read_timeout
         client = httpx.AsyncClient(
-            timeout=httpx.Timeout(None, connect=30.0), follow_redirects=False, trust_env=False
+            timeout=httpx.Timeout(timeout, connect=self.config.connect_timeout, pool=30.0),
+            # Abandoned streams are closed at once, so the pool only holds live exchanges.
+            limits=httpx.Limits(max_connections=1000, max_keepalive_connections=100),
+            follow_redirects=False,
+            trust_env=False,
         )
-        for name in list(client.headers):
+        for name in list(client.headers):  # no headers of its own
             del client.headers[name]
         self._client = client
         try:
@@ -317,15 +553,32 @@ class Proxy:
             self._client = None
             await client.aclose()
 
-    def close(self) -> None:
-        if self._log is not None:
-            self._log.close()
-            self._log = None
+    def close(self, timeout: float = 5.0) -> None:
+        """Write what is queued (waiting at most ``timeout`` for each writer) and close the log."""
+        self._checks.shutdown(wait=False)
+        for lines in (self._screen, self._log):
+            if lines is not None:
+                lines.close(timeout)
+        if self._log_file is not None:
+            self._log_file.close()
+            self._log_file = None
 
     def wait_idle(self, timeout: float = 10.0) -> bool:
-        """Wait until every exchange begun so far has been checked and written."""
+        """Wait until every exchange begun so far has been checked and its lines written."""
+        deadline = time.monotonic() + timeout
         with self._idle:
-            return self._idle.wait_for(lambda: self._pending == 0, timeout)
+            if not self._idle.wait_for(lambda: self._pending == 0, timeout):
+                return False
+        return all(
+            lines.flush(max(deadline - time.monotonic(), 0.0))
+            for lines in (self._screen, self._log)
+            if lines is not None
+        )
+
+    def print_line(self, line: str) -> None:
+        """A line for the screen, through the same queue as the findings (never blocks)."""
+        if self._screen is not None:
+            self._screen.put(self._scrubber(line))
 
     # -- forwarding ---------------------------------------------------------------
 
@@ -340,7 +593,8 @@ class Proxy:
         url = self.upstream + target
         raw_headers: list[tuple[bytes, bytes]] = list(scope["headers"])
         headers = _join_headers(raw_headers)
-        self._scrub.learn(headers, url)
+        keys = _keys_in(headers, url)
+        self._scrubber.learn(keys)
         with self._lock:
             self._started += 1
             self._pending += 1
@@ -348,46 +602,107 @@ class Proxy:
         flight = _Flight(
             number,
             scope["method"],
-            self._scrub(scrub_url(target)),
+            self._scrubber(scrub_url(target), keys),
             url,
             headers,
             time.monotonic(),
             time.time(),
+            keys,
         )
         try:
-            await self._exchange(flight, raw_headers, receive, send)
+            await self._exchange(flight, scope, raw_headers, receive, send)
         finally:
-            await asyncio.to_thread(self._finish, flight)
+            # Checked in a worker thread; the handler returns at once.
+            try:
+                self._checks.submit(self._finish, flight)
+            except RuntimeError:  # shut down: check here rather than lose the exchange
+                self._finish(flight)
 
     async def _exchange(
         self,
         flight: _Flight,
+        scope: Scope,
+        raw_headers: list[tuple[bytes, bytes]],
+        receive: Receive,
+        send: Send,
+    ) -> None:
+        async with anyio.create_task_group() as group:
+            # Beside the relay: the moment the client goes, everything below is cancelled and
+            # the upstream stream is closed, whether or not a chunk is on its way.
+            flight.cancel = group.cancel_scope.cancel
+            group.start_soon(self._watch, flight, receive)
+            try:
+                await self._send_and_relay(flight, scope, raw_headers, receive, send)
+            except _Incomplete:
+                pass  # uvicorn closes the client's connection: the response stays cut, as it came
+            except Exception as exc:  # a bug of the proxy's own: logged, never a lost exchange
+                flight.why_unchecked = f"proxy error: {type(exc).__name__}"
+                self._checker_error(flight, exc, kind="proxy_error")
+            finally:
+                group.cancel_scope.cancel()
+
+    async def _watch(self, flight: _Flight, receive: Receive) -> None:
+        await flight.body_read.wait()
+        while (await receive())["type"] != "http.disconnect":
+            pass
+        if not flight.complete:
+            flight.client_gone = True
+            flight.cancel()
+
+    def _keep_request(self, flight: _Flight, chunk: bytes) -> None:
+        flight.request_size += len(chunk)
+        if not flight.too_large and self._hold(flight, len(chunk)):
+            flight.body += chunk
+
+    def _hold(self, flight: _Flight, n: int) -> bool:
+        """Take ``n`` more bytes for checking, or give up keeping anything for this exchange."""
+        cap = self.config.max_check_bytes
+        if flight.held + n > cap:
+            self._drop_kept(flight, f"more than {_size(cap)} (the per-exchange cap)")
+            return False
+        if not self._budget.take(n):
+            self._drop_kept(
+                flight, f"the proxy already holds {_size(self._budget.limit)} for checking"
+            )
+            return False
+        flight.held += n
+        return True
+
+    def _drop_kept(self, flight: _Flight, why: str) -> None:
+        flight.too_large = why
+        self._budget.give(flight.held)
+        flight.held = 0
+        flight.body = bytearray()
+        flight.kept = []
+        flight.stream = None
+        self.print_line(
+            f"too large to check: {why}; forwarded untouched  {flight.method} {flight.path}"
+        )
+
+    async def _send_and_relay(
+        self,
+        flight: _Flight,
+        scope: Scope,
         raw_headers: list[tuple[bytes, bytes]],
         receive: Receive,
         send: Send,
     ) -> None:
         assert self._client is not None
-        disconnected = asyncio.Event()
-        watchers: list[asyncio.Task[None]] = []
-
-        async def watch() -> None:
-            while (await receive())["type"] != "http.disconnect":
-                pass
-            disconnected.set()
 
         async def body() -> AsyncIterator[bytes]:
             more = True
             while more:
                 message: Message = await receive()
                 if message["type"] == "http.disconnect":
-                    disconnected.set()
+                    flight.client_gone = True
+                    flight.cancel()  # nothing to forward to
                     return
                 chunk = message.get("body", b"")
-                flight.body += chunk
                 more = message.get("more_body", False)
                 if chunk:
+                    self._keep_request(flight, chunk)
                     yield chunk
-            watchers.append(asyncio.create_task(watch()))
+            flight.body_read.set()
 
         forward = [(n, v) for n, v in _forwardable(raw_headers) if n.lower() != b"host"]
         has_body = any(
@@ -401,200 +716,493 @@ class Proxy:
         )
         try:
             upstream = await self._client.send(request, stream=True)
-        except Exception as exc:  # any failure to reach the upstream is a 502
-            # (httpx does not always map httpcore's errors: a raw httpcore.ConnectError was seen)
-            flight.why_unchecked = f"upstream unreachable: {type(exc).__name__}: {exc}"
-            self._emit_text(f"proxy: {flight.method} {flight.path}: {flight.why_unchecked}")
-            # The documented error body (ERR-BODY: a snake_case code), the proxy's own code.
-            message = json.dumps(
-                {"error": {"code": "upstream_unreachable", "message": flight.why_unchecked}}
-            ).encode("utf-8")
-            await send(
-                {
-                    "type": "http.response.start",
-                    "status": 502,
-                    "headers": [(b"content-type", b"application/json")],
-                }
+        except httpx.TimeoutException as exc:
+            what = "timeout" if not isinstance(exc, httpx.PoolTimeout) else "unreachable"
+            why = f"no answer from the upstream within {self.config.read_timeout:g} s"
+            if isinstance(exc, httpx.ConnectTimeout):
+                why = f"the upstream did not accept a connection within {self.config.connect_timeout:g} s"
+            elif isinstance(exc, httpx.PoolTimeout):
+                why = "the proxy's connection pool stayed full for 30 s"
+            await self._refuse(
+                flight, send, 504 if what == "timeout" else 502, f"upstream_{what}", what, why
             )
-            await send({"type": "http.response.body", "body": message})
+            return
+        except httpx.RemoteProtocolError as exc:
+            why = f"the upstream's answer is not HTTP: {exc}"
+            await self._refuse(flight, send, 502, "upstream_unreachable", "not_http", why)
+            return
+        except Exception as exc:  # any other failure to reach the upstream is a 502
+            # (httpx does not always map httpcore's errors: a raw httpcore.ConnectError was seen)
+            why = f"upstream unreachable: {type(exc).__name__}: {exc}"
+            await self._refuse(flight, send, 502, "upstream_unreachable", "unreachable", why)
             return
         try:
-            await self._relay(flight, upstream, send, disconnected)
+            await self._relay(flight, scope, upstream, send)
         finally:
-            await upstream.aclose()
-            for task in watchers:
-                task.cancel()
+            with anyio.CancelScope(shield=True):
+                await upstream.aclose()
+
+    async def _refuse(
+        self, flight: _Flight, send: Send, status: int, code: str, what: str, why: str
+    ) -> None:
+        """Answer ``status`` in the documented error body: the upstream gave nothing to forward."""
+        flight.why_unchecked = why
+        self._upstream_error(flight, what, why)
+        await send(
+            {
+                "type": "http.response.start",
+                "status": status,
+                "headers": [(b"content-type", b"application/json")],
+            }
+        )
+        await send({"type": "http.response.body", "body": _error_body(code, why)})
+        flight.complete = True
+
+    def _upstream_error(self, flight: _Flight, what: str, message: str) -> None:
+        flight.failure = flight.failure or what
+        with self._lock:
+            self.upstream_errors[what] += 1
+        self.print_line(f"upstream: {what}: {message}  {flight.method} {flight.path}")
+        self._log_line(flight, {"kind": "upstream_error", "what": what, "message": message})
+
+    def _proxy_origin(self, scope: Scope, flight: _Flight) -> str:
+        host = flight.request_headers.get("host")
+        if not host:
+            server = scope.get("server") or ("127.0.0.1", 0)
+            host = f"{server[0]}:{server[1]}"
+        return f"{scope.get('scheme', 'http')}://{host}"
+
+    def _rewrite_upload_url(
+        self, scope: Scope, flight: _Flight, headers: list[tuple[bytes, bytes]]
+    ) -> list[tuple[bytes, bytes]]:
+        out = []
+        for name, value in headers:
+            text = value.decode("latin-1")
+            if name.lower() == _UPLOAD_URL and text.startswith(self.upstream + "/"):
+                text = self._proxy_origin(scope, flight) + text[len(self.upstream) :]
+                value = text.encode("latin-1")
+            out.append((name, value))
+        return out
 
     async def _relay(
-        self, flight: _Flight, upstream: httpx.Response, send: Send, disconnected: asyncio.Event
+        self, flight: _Flight, scope: Scope, upstream: httpx.Response, send: Send
     ) -> None:
         flight.status = upstream.status_code
         raw = list(upstream.headers.raw)
         flight.response_headers = _join_headers(raw)
         encoding = flight.response_headers.get("content-encoding", "")
-        flight.decode = _decoder(encoding)
-        if flight.decode is None:
+        flight.decoder = _Decoder(encoding)
+        if not flight.decoder.supported:
             flight.why_unchecked = f"content-encoding {encoding!r} cannot be decoded for checking"
+        if len(flight.body) >= _HEAVY_CHUNK:  # parsing a large request body: not on the loop
+            flight.op, flight.stream = await anyio.to_thread.run_sync(self._classify, flight)
+        else:
+            flight.op, flight.stream = self._classify(flight)
+        flight.is_stream = flight.stream is not None or flight.op.stream
+        # uvicorn (h11) can send 200..599 only: anything else is answered 502 here.
+        forward = 200 <= flight.status <= 599
+        if forward:
+            headers = self._rewrite_upload_url(scope, flight, _forwardable(raw))
+            await self._send(
+                send, {"type": "http.response.start", "status": flight.status, "headers": headers}
+            )
+        try:
+            async for chunk in upstream.aiter_raw():
+                flight.response_size += len(chunk)
+                if forward:
+                    await self._send(
+                        send, {"type": "http.response.body", "body": chunk, "more_body": True}
+                    )
+                elif flight.too_large:
+                    break  # nothing to forward and nothing more to keep
+                if self._heavy(flight, chunk):
+                    await anyio.to_thread.run_sync(self._inspect, flight, chunk)
+                else:
+                    self._inspect(flight, chunk)
+        except httpx.ReadTimeout:
+            self._upstream_error(
+                flight,
+                "timeout",
+                f"no byte from the upstream for {self.config.read_timeout:g} s"
+                f" after {_size(flight.response_size)}; the response is cut",
+            )
+            raise _Incomplete from None
+        except httpx.RemoteProtocolError as exc:
+            length = flight.response_headers.get("content-length", "")
+            if length.isdigit() and flight.response_size < int(length):
+                why = (
+                    f"{flight.response_size} of {length} bytes (Content-Length {length}), "
+                    "then the connection closed"
+                )
+                self._upstream_error(flight, "truncated", why)
+            else:
+                self._upstream_error(
+                    flight, "truncated", f"{exc} after {_size(flight.response_size)}"
+                )
+            raise _Incomplete from None
+        except (httpx.ReadError, httpx.NetworkError) as exc:
+            self._upstream_error(
+                flight,
+                "reset",
+                f"{type(exc).__name__}: {str(exc) or 'connection reset'} after "
+                f"{_size(flight.response_size)}; the response is cut",
+            )
+            raise _Incomplete from None
+        if not forward:
+            why = f"the upstream answered HTTP {flight.status}, which HTTP does not define"
+            self._upstream_error(flight, "bad_status", why)
+            message = {
+                "type": "http.response.start",
+                "status": 502,
+                "headers": [(b"content-type", b"application/json")],
+            }
+            await self._send(send, message)
+            body = _error_body("upstream_bad_status", why + "; the proxy's log has its answer")
+            flight.complete = True
+            await self._send(send, {"type": "http.response.body", "body": body})
+            return
+        flight.complete = True
+        await self._send(send, {"type": "http.response.body", "body": b"", "more_body": False})
+
+    async def _send(self, send: Send, message: Message) -> None:
+        # A client that stops reading holds its upstream no longer than one read timeout.
+        try:
+            with anyio.fail_after(self.config.read_timeout):
+                await send(message)
+        except TimeoutError:
+            raise _Incomplete from None
+
+    def _classify(self, flight: _Flight) -> tuple[Operation, _LiveStream | None]:
         probe = Exchange(
             Request(flight.method, flight.url, flight.request_headers, bytes(flight.body)),
             Response(flight.status, flight.response_headers),
         )
-        op = classify(probe)
-        if 200 <= flight.status < 300 and (op.stream or probe.response.is_stream):
+        try:
+            op = classify(probe)
+        except Exception:  # a request body the checks cannot read (the check reports it)
+            op = Operation("other")
+        stream = None
+        if (
+            200 <= flight.status < 300
+            and (op.stream or probe.response.is_stream)
+            and not flight.too_large
+            and flight.decoder is not None
+            and flight.decoder.supported
+        ):
             asked = self._asked(flight)
-            flight.stream = _LiveStream(
-                None if asked is None else load_revision(asked),
+            stream = _LiveStream(
+                None if asked is None else load_revision(asked[0]),
                 resumed=op.last_event_id is not None,
             )
-        await send(
-            {"type": "http.response.start", "status": flight.status, "headers": _forwardable(raw)}
-        )
-        async for chunk in upstream.aiter_raw():
-            await send({"type": "http.response.body", "body": chunk, "more_body": True})
-            flight.chunks.append(chunk)
-            self._inspect(flight, chunk, probe)
-            if disconnected.is_set():
-                break
-        await send({"type": "http.response.body", "body": b"", "more_body": False})
+        return op, stream
 
-    def _inspect(self, flight: _Flight, chunk: bytes, probe: Exchange) -> None:
-        if flight.decode is None:
+    def _heavy(self, flight: _Flight, chunk: bytes) -> bool:
+        """Whether inspecting this chunk could hold the event loop (then: a worker thread)."""
+        if flight.too_large or flight.decoder is None or not flight.decoder.supported:
+            return False
+        stream = flight.stream
+        return (
+            flight.decoder.compressed
+            or len(chunk) >= _HEAVY_CHUNK
+            or (stream is not None and stream.pending >= _HEAVY_EVENT)
+        )
+
+    def _inspect(self, flight: _Flight, chunk: bytes) -> None:
+        decoder = flight.decoder
+        if flight.too_large or decoder is None or not decoder.supported:
             return
+        room = self.config.max_check_bytes - flight.held
         try:
-            data = flight.decode(chunk)
+            data, over = decoder.decode(chunk, max(room, 0))
         except zlib.error as exc:
-            flight.decode = None
+            decoder.supported = False
             flight.why_unchecked = f"the body does not decode: {exc}"
+            self._release(flight)
             return
-        flight.decoded.append(data)
-        if flight.stream is not None and data:
-            found = flight.stream.feed(data)
+        if over:
+            self._drop_kept(
+                flight, f"more than {_size(self.config.max_check_bytes)} (the per-exchange cap)"
+            )
+            return
+        if not data or not self._hold(flight, len(data)):
+            return
+        flight.kept.append(data)
+        if flight.stream is not None:
+            try:
+                found = flight.stream.feed(data)
+            except Exception as exc:
+                flight.stream = None
+                self._checker_error(flight, exc)
+                return
+            flight.events = flight.stream.events
             if found:
-                self._report(flight, found, probe, live=True)
+                self._report(flight, found, live=True)
+            if flight.stream is not None and flight.stream.events > self.config.max_check_items:
+                self._drop_kept(flight, f"more than {self.config.max_check_items} events")
+
+    def _release(self, flight: _Flight) -> None:
+        self._budget.give(flight.held)
+        flight.held = 0
+        flight.body = bytearray()
+        flight.kept = []
+        flight.stream = None
 
     # -- checking -----------------------------------------------------------------
 
-    def _asked(self, flight: _Flight) -> str | None:
-        """The revision the client asked for with Api-Revision, else ``--revision``; None for a
+    def _asked(self, flight: _Flight) -> tuple[str, str] | None:
+        """(revision, why): the client's Api-Revision, else ``--revision``; None for a
         header-less client without --revision. A header no revision answers to keeps the
         proxy's own: the target's 4xx is checked by it."""
+        own = "--revision" if self.config.revision else "default"
         asked = flight.request_headers.get(REVISION_HEADER.lower())
-        if asked is None and self.config.revision is None:
-            return None
+        if asked is None:
+            return None if self.config.revision is None else (self.revision.name, own)
         try:
-            return revision_for_header(asked, self.revision.name)
+            return revision_for_header(asked, self.revision.name), f"{REVISION_HEADER}: {asked}"
         except ValueError:
-            return self.revision.name
+            return self.revision.name, f"{own} ({REVISION_HEADER} {asked!r} names no revision)"
 
     def revision_of(self, flight: _Flight, exchange: Exchange | None = None) -> Revision:
         """`_asked`; else (today's SDKs send no header) the one the traffic's shape shows: its
         stream's first event, else ``_shape.revision_by_shape`` (response, then request); else
-        the newest. Not fixed until something decided it."""
+        the newest ("default"). Not fixed until something decided it."""
         if flight.revision is None:
-            name = self._asked(flight)
-            if name is None and flight.stream is not None and flight.stream.revision is not None:
-                name = flight.stream.revision.name
-            if name is None and exchange is not None:
+            got = self._asked(flight)
+            stream = flight.stream
+            if got is None and stream is not None and stream.revision is not None:
+                got = (stream.revision.name, "shape: the stream's first event")
+            if got is None and exchange is not None:
                 guess = revision_by_shape([exchange])
-                name = guess.revision if guess else None
-            if name is None:
-                return self.revision  # nothing says (yet): the newest
-            flight.revision = load_revision(name)
+                if guess is not None:
+                    got = (guess.revision, f"shape: {guess.reason}")
+            if got is None:
+                if exchange is None:
+                    return self.revision  # nothing says yet: the newest
+                got = (self.revision.name, "default")
+            flight.revision = load_revision(got[0])
+            flight.revision_from = self._scrubber(got[1], flight.keys)
         return flight.revision
 
+    def _reproduce(self, flight: _Flight, exchange: Exchange) -> str:
+        if flight.reproduce is None:
+            line = exchange.reproduce
+            if len(line) > _REPRODUCE_LIMIT:
+                line = (
+                    f"{line[:_REPRODUCE_LIMIT]}... (cut: {len(line)} characters; "
+                    "the recording has the whole request)"
+                )
+            flight.reproduce = line
+        return flight.reproduce
+
     def _report(
-        self, flight: _Flight, found: list[Violation], exchange: Exchange, *, live: bool
+        self,
+        flight: _Flight,
+        found: list[Violation],
+        *,
+        live: bool,
+        exchange: Exchange | None = None,
     ) -> int:
         count = 0
-        for violation in found:
-            if violation in flight.reported:
-                continue
-            flight.reported.add(violation)
-            violation = violation.with_context(
-                reproduce=exchange.reproduce,
-                statement=self.revision_of(flight).statement(violation.rule),
+        if exchange is None:
+            exchange = Exchange(
+                Request(flight.method, flight.url, flight.request_headers, bytes(flight.body)),
+                Response(flight.status, flight.response_headers),
             )
+        for violation in found:
+            key = (violation.rule, violation.where)
+            if key in flight.reported:
+                continue
+            if len(flight.reported) < _FINDINGS_PER_EXCHANGE:
+                flight.reported.add(key)
+            flight.findings += 1
             count += 1
             with self._lock:
                 self.violations[violation.rule] += 1
-            self._emit_text(live_line(violation, flight.method, flight.path))
-            self._log_line(flight, {**violation.as_dict(), "live": live})
+            if flight.findings > _FINDINGS_PER_EXCHANGE:
+                continue  # counted; the summary line at the end says how many were not shown
+            violation = violation.with_context(
+                reproduce=self._reproduce(flight, exchange),
+                statement=self.revision_of(flight).statement(violation.rule),
+            )
+            client = violation.where.startswith("request")
+            entry: dict[str, Any] = {
+                **violation.as_dict(),
+                "live": live,
+                "party": "client" if client else "upstream",
+            }
+            line = live_line(violation, flight.method, flight.path)
+            if client:
+                entry["client_bytes"] = excerpt_bytes(flight.body, _CLIENT_BYTES_LIMIT)
+                line += f" (the client's request; the upstream answered {flight.status})"
+            self.print_line(line)
+            self._log_line(flight, entry)
         return count
+
+    def _checker_error(
+        self, flight: _Flight, exc: BaseException, *, kind: str = "checker_error"
+    ) -> None:
+        with self._lock:
+            self.checker_errors += 1
+        text = "".join(traceback.format_exception(exc))
+        error = f"{type(exc).__name__}: {str(exc)[:300]}"
+        self.print_line(
+            f"{kind.replace('_', ' ')}: {error} (traceback in the log)  {flight.method} {flight.path}"
+        )
+        self._log_line(flight, {"kind": kind, "error": error, "traceback": text})
 
     def _finish(self, flight: _Flight) -> None:
         try:
             self._check(flight)
         finally:
+            self._release(flight)
+            # A large exchange leaves freed memory in malloc's arenas: give it back to the system.
+            if flight.request_size + flight.response_size >= MiB:
+                _trim()
             with self._idle:
                 self._pending -= 1
                 self._idle.notify_all()
 
-    def _check(self, flight: _Flight) -> None:
+    def _exchange_of(self, flight: _Flight) -> Exchange:
         request = Request(flight.method, flight.url, flight.request_headers, bytes(flight.body))
         headers = dict(flight.response_headers)
-        if flight.decode is not None:
+        decoded = flight.decoder is not None and flight.decoder.supported
+        if decoded:
             headers.pop("content-encoding", None)
-            chunks = flight.decoded
-        else:
-            chunks = flight.chunks
-        body = b"".join(chunks)
-        exchange = Exchange(
+        chunks = tuple(flight.kept)
+        return Exchange(
             request,
             Response(
                 flight.status,
                 headers,
-                body,
-                tuple(chunks) if flight.stream is not None else None,
+                b"".join(chunks),
+                chunks if flight.is_stream else None,
             ),
             label=f"proxy {flight.number}",
         )
+
+    def _check(self, flight: _Flight) -> None:
         violations = drift = 0
-        checked = flight.status != 0 and flight.decode is not None
-        if flight.stream is not None and flight.decode is not None:
-            violations += self._report(flight, flight.stream.close(), exchange, live=True)
+        decodable = flight.decoder is not None and flight.decoder.supported
+        if flight.too_large:
+            flight.why_unchecked = f"too large to check: {flight.too_large}"
+        elif flight.client_gone and not flight.why_unchecked:
+            flight.why_unchecked = "the client left before the response ended"
+        elif flight.failure and not flight.why_unchecked:
+            flight.why_unchecked = f"the upstream failed ({flight.failure})"
+        checked = (
+            flight.status != 0
+            and decodable
+            and not flight.too_large
+            and not flight.failure
+            and not flight.client_gone
+        )
+        exchange = self._exchange_of(flight)
+        recording = None
+        try:
+            # Not recorded: what was not kept (too large), or cut by its client (a false truncation).
+            if flight.status and not flight.too_large and not flight.client_gone:
+                recording = self._record(flight, exchange)
+        except Exception as exc:  # a full disk must not lose the log entry
+            self._checker_error(flight, exc)
+        items = 0
+        if checked and not flight.is_stream:  # a stream's events were counted as they passed
+            body = exchange.response.body
+            items = sum(b.count(b"{") + b.count(b"[") for b in (exchange.request.body, body))
+        if items > self.config.max_check_items:
+            checked = False
+            flight.why_unchecked = (
+                f"too large to check: {items} JSON objects and arrays "
+                f"(more than {self.config.max_check_items})"
+            )
         if checked:
-            revision = self.revision_of(flight, exchange)
-            result = check_exchange(exchange, revision, strict=self.config.strict)
-            violations += self._report(flight, result.violations, exchange, live=False)
-            for item in result.drift:
-                drift += 1
-                self._emit_text(live_line(item, flight.method, flight.path))
-                self._log_line(flight, item.as_dict())
-        recording = self._record(flight, exchange) if flight.status else None
+            try:
+                violations, drift = self._run_checks(flight, exchange)
+            except Exception as exc:
+                checked = False
+                flight.why_unchecked = f"checker error: {type(exc).__name__}"
+                self._checker_error(flight, exc)
         duration = round((time.monotonic() - flight.started) * 1000, 1)
         with self._lock:
             self.exchanges += 1
             self.drift += drift
+            self.unchecked += not checked
+        self.revision_of(flight, exchange)
+        if flight.findings > _FINDINGS_PER_EXCHANGE:
+            more = flight.findings - _FINDINGS_PER_EXCHANGE
+            self.print_line(f"... {more} more violations not shown  {flight.method} {flight.path}")
         if self.config.verbose and not violations and not drift:
-            events = f", {flight.stream.events} events" if flight.stream else ""
+            events = f", {flight.events} events" if flight.is_stream else ""
             state = "ok" if checked else f"not checked ({flight.why_unchecked})"
-            self._emit_text(
+            self.print_line(
                 f"{state}  {flight.method} {flight.path} -> {flight.status}{events} ({duration} ms)"
             )
         entry: dict[str, Any] = {
             "kind": "exchange",
-            "stream": flight.stream is not None,
-            "events": flight.stream.events if flight.stream else 0,
+            "stream": flight.is_stream,
+            "events": flight.events,
             "checked": checked,
-            # the revision it was checked by (Api-Revision, --revision, else its shape)
-            "revision": self.revision_of(flight, exchange).name,
             "violations": violations,
             "drift": drift,
             "duration_ms": duration,
             "recording": str(recording) if recording else None,
+            "revision": flight.revision.name if flight.revision else self.revision.name,
+            "revision_from": flight.revision_from,
+            "size": {"request": flight.request_size, "response": flight.response_size},
         }
         if not checked:
             entry["why"] = flight.why_unchecked
+        if flight.client_gone:
+            entry["client_gone"] = True
         self._log_line(flight, entry)
+
+    def _run_checks(self, flight: _Flight, exchange: Exchange) -> tuple[int, int]:
+        revision = self.revision_of(flight, exchange)
+        violations = drift = 0
+        if flight.stream is not None:
+            violations += self._report(flight, flight.stream.close(), live=True, exchange=exchange)
+            flight.events = flight.stream.events
+        result = check_exchange(exchange, revision, strict=self.config.strict)
+        violations += self._report(flight, result.violations, live=False, exchange=exchange)
+        if flight.op.kind == "create" and not 200 <= flight.status < 300:
+            # The upstream rejected it: the request rules the client broke are still news.
+            found = [
+                v
+                for v in check_request_fields(exchange.request.json(), revision, where="request")
+                if v.rule in revision.rules
+            ]
+            violations += self._report(flight, found, live=False, exchange=exchange)
+        for item in result.drift:
+            drift += 1
+            self.print_line(live_line(item, flight.method, flight.path))
+            self._log_line(flight, item.as_dict())
+        return violations, drift
 
     # -- writing ------------------------------------------------------------------
 
-    def _emit_text(self, line: str) -> None:
+    def _write_screen(self, lines: list[str]) -> None:
         out = self.config.live
-        if out is None:
-            return
-        with self._lock:
-            print(self._scrub(line), file=out, flush=True)
+        if out is not None:
+            text = "".join(f"{line}\n" for line in lines)
+            try:
+                out.write(text)
+            except UnicodeEncodeError:  # a terminal that is not UTF-8
+                encoding = getattr(out, "encoding", None) or "ascii"
+                out.write(text.encode(encoding, "backslashreplace").decode(encoding))
+            out.flush()
+
+    def _write_log(self, lines: list[str]) -> None:
+        if self._log_file is not None:
+            self._log_file.write("".join(f"{line}\n" for line in lines))
+            self._log_file.flush()
+
+    def _scrub_value(self, value: Any, keys: frozenset[str]) -> Any:
+        if isinstance(value, str):
+            return self._scrubber(value, keys)
+        if isinstance(value, dict):
+            return {k: self._scrub_value(v, keys) for k, v in value.items()}
+        if isinstance(value, list):
+            return [self._scrub_value(v, keys) for v in value]
+        return value
 
     def _log_line(self, flight: _Flight, data: Mapping[str, Any]) -> None:
         if self._log is None:
@@ -607,34 +1215,39 @@ class Proxy:
             "status": flight.status,
             **data,
         }
-        line = self._scrub(json.dumps(entry, ensure_ascii=False))
-        with self._lock:
-            if self._log is not None:
-                self._log.write(line + "\n")
-                self._log.flush()
+        # Each string scrubbed before it is encoded: a key JSON-escaped in a body is found.
+        scrubbed = self._scrub_value(entry, flight.keys)
+        self._log.put(json.dumps(scrubbed, ensure_ascii=False))
 
     def _record(self, flight: _Flight, exchange: Exchange) -> Path | None:
         folder = self.config.record_dir
         if folder is None:
             return None
+
+        def scrub(text: str) -> str:
+            return self._scrubber(text, flight.keys)
+
         request = exchange.request
         response = exchange.response
         req: dict[str, Any] = {
             "method": request.method,
-            "url": scrub_url(request.url),
-            "headers": scrub_headers(request.headers),
+            "url": scrub(scrub_url(request.url)),
+            "headers": {k: scrub(v) for k, v in scrub_headers(request.headers).items()},
         }
         if request.body:
-            req.update(_text_or_base64(request.body, "body"))
-        resp: dict[str, Any] = {"status": response.status, "headers": dict(response.headers)}
+            req.update(_text_or_base64(request.body, "body", scrub))
+        resp: dict[str, Any] = {
+            "status": response.status,
+            "headers": {k: scrub(v) for k, v in scrub_headers(response.headers).items()},
+        }
         if response.chunks is not None:
             try:
-                resp["chunks"] = [c.decode("utf-8") for c in response.chunks]
+                resp["chunks"] = [scrub(c.decode("utf-8")) for c in response.chunks]
             except UnicodeDecodeError:
                 resp["chunks_base64"] = [base64.b64encode(c).decode() for c in response.chunks]
         else:
-            resp.update(_text_or_base64(response.body, "body"))
-        data = {
+            resp.update(_text_or_base64(response.body, "body", scrub))
+        data: dict[str, Any] = {
             "format": RECORD_FORMAT,
             "version": 1,
             "time": _iso(flight.wall),
@@ -643,23 +1256,54 @@ class Proxy:
             "request": req,
             "response": resp,
         }
+        if flight.failure:
+            data["truncated"] = True
         slug = re.sub(r"[^A-Za-z0-9._-]+", "_", urlsplit(request.url).path.rsplit("/", 1)[-1])
         with self._lock:
             index = self._next_record
             self._next_record += 1
         path = folder / f"{index:06d}-{request.method.upper()}-{slug or 'root'}.json"
-        path.write_text(self._scrub(json.dumps(data, indent=1, ensure_ascii=False)) + "\n", "utf-8")
+        path.write_text(json.dumps(data, indent=1, ensure_ascii=False) + "\n", "utf-8")
         return path
 
     def summary(self) -> str:
-        """One line: exchanges checked, violations by rule, drift."""
+        """One line: exchanges, violations by rule, drift, then whatever else happened."""
         with self._lock:
             total = sum(self.violations.values())
             rules = ", ".join(f"{rule} x{n}" for rule, n in sorted(self.violations.items()))
             text = f"exchanges: {self.exchanges}; violations: {total}"
             if rules:
                 text += f" ({rules})"
-            return f"{text}; drift: {self.drift}"
+            text += f"; drift: {self.drift}"
+            if self.upstream_errors:
+                what = ", ".join(f"{w} x{n}" for w, n in sorted(self.upstream_errors.items()))
+                text += f"; upstream errors: {sum(self.upstream_errors.values())} ({what})"
+            if self.checker_errors:
+                text += f"; checker errors: {self.checker_errors}"
+            if self.unchecked:
+                text += f"; not checked: {self.unchecked}"
+        dropped = self.dropped_lines()
+        if dropped:
+            text += f"; dropped lines: {dropped} (output not read fast enough)"
+        return text
+
+    def dropped_lines(self) -> int:
+        return sum(lines.dropped for lines in (self._screen, self._log) if lines is not None)
+
+    def exit_code(self) -> int:
+        """0 clean; 1 a violation or an upstream error was seen; 3 the proxy failed to check."""
+        with self._lock:
+            if self.violations or self.upstream_errors:
+                return 1
+            return 3 if self.checker_errors else 0
+
+
+def excerpt_bytes(data: bytes | bytearray, limit: int) -> str:
+    """A body as text for the log: UTF-8 (replacement marks where it is not), cut at ``limit``."""
+    text = bytes(data[: limit + 1]).decode("utf-8", "replace")
+    if len(data) > limit:
+        text = f"{text[:limit]}... ({len(data)} bytes)"
+    return text if text else excerpt("<empty body>")
 
 
 def uvicorn_config(app: Any, host: str, port: int) -> Any:
@@ -670,12 +1314,29 @@ def uvicorn_config(app: Any, host: str, port: int) -> Any:
         app,
         host=host,
         port=port,
+        http="h11",
         log_level="warning",
         lifespan="on",
         server_header=False,
         date_header=False,
         timeout_graceful_shutdown=1,
     )
+
+
+def listening_socket(host: str, port: int) -> socket.socket:
+    """A bound socket, already listening: a client may connect the moment the URL is printed."""
+    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    # Accepted sockets inherit it: headers and body go out as separate writes, and Nagle's
+    # algorithm would hold the second for the client's delayed ACK (40 ms a response).
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    try:
+        sock.bind((host, port))
+        sock.listen(2048)  # connections wait in the kernel's queue until uvicorn accepts
+    except OSError:
+        sock.close()
+        raise
+    return sock
 
 
 @dataclasses.dataclass(frozen=True)
@@ -694,10 +1355,7 @@ def running_proxy(
     import uvicorn
 
     proxy = Proxy(ProxyConfig(upstream, **options))
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-    sock.bind((host, port))
+    sock = listening_socket(host, port)
     server = uvicorn.Server(uvicorn_config(proxy.app, host, port))
     thread = threading.Thread(
         target=server.run, kwargs={"sockets": [sock]}, name="interactions-proxy", daemon=True

@@ -108,6 +108,9 @@ def run(args: argparse.Namespace) -> int:
     sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # accepted sockets inherit it
     try:
         sock.bind((args.host, args.port))
+        # Listening before the banner: a client that connects on reading it waits in the
+        # kernel's queue until uvicorn accepts, instead of being refused.
+        sock.listen(2048)
     except OSError as exc:
         print(f"error: cannot bind {args.host}:{args.port}: {exc}", file=sys.stderr)
         return 2

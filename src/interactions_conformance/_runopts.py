@@ -1,0 +1,245 @@
+"""The plugin's run options: client limits, selection, generation knobs, secrets, workers.
+
+Loaded with the plugin (``_plugin.pytest_plugins``); each hook here calls a small module
+(`_selection`, `_redact`, `_workers`) and holds no logic of its own. Precedence as the
+plugin's: command-line option > environment > default.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Generator
+from typing import Any
+
+import pytest
+
+from ._client import DEFAULT_REQUEST_TIMEOUT, RateLimiter
+from ._redact import register_run_secrets, scrub_report, scrub_terminal
+from ._selection import LEVELS, Selection, SelectionError, TestInfo, rules_selected, select
+from ._selection import validate as validate_selection
+
+_LIMITER: pytest.StashKey[RateLimiter | None] = pytest.StashKey()
+_SELECTED: pytest.StashKey[list[TestInfo]] = pytest.StashKey()
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("interactions-conformance")
+    group.addoption(
+        "--request-timeout",
+        type=float,
+        default=DEFAULT_REQUEST_TIMEOUT,
+        metavar="SECONDS",
+        help="seconds without a byte from the target before a request fails "
+        f"(default {DEFAULT_REQUEST_TIMEOUT:g})",
+    )
+    group.addoption(
+        "--rate-limit",
+        type=float,
+        default=None,
+        metavar="PER_SECOND",
+        help="at most this many requests per second (live quotas; per worker process "
+        "it is divided by the number of workers)",
+    )
+    group.addoption(
+        "--header",
+        action="append",
+        default=[],
+        metavar="'NAME: VALUE'",
+        help="send this header on every request (a gateway's own auth); values of "
+        "secret-looking names are never printed",
+    )
+    group.addoption(
+        "--rule",
+        action="append",
+        default=[],
+        metavar="ID",
+        help="only the tests of rules with this id or prefix (STREAM-); repeatable; "
+        "a traffic rule selects the tests of its area",
+    )
+    group.addoption(
+        "--exclude-rule",
+        action="append",
+        default=[],
+        metavar="ID",
+        help="leave out the tests that declare a rule with this id or prefix; repeatable",
+    )
+    group.addoption(
+        "--area", action="append", default=[], metavar="AREA", help="only this area; repeatable"
+    )
+    group.addoption(
+        "--level",
+        action="append",
+        default=[],
+        choices=LEVELS,
+        help="only tests of rules at this level; repeatable",
+    )
+    group.addoption(
+        "--conformance-list",
+        action="store_true",
+        default=False,
+        help="print the tests and rules that would run, and run nothing",
+    )
+    group.addoption(
+        "--max-examples",
+        type=int,
+        default=None,
+        metavar="N",
+        help="Hypothesis examples per generated test (default: the profile's, 25)",
+    )
+
+
+def parse_headers(values: list[str]) -> dict[str, str]:
+    headers = {}
+    for value in values:
+        name, sep, rest = value.partition(":")
+        if not sep or not name.strip() or any(c.isspace() for c in name.strip()):
+            raise pytest.UsageError(f"--header {value!r}: write it as 'Name: value'")
+        headers[name.strip()] = rest.strip()
+    return headers
+
+
+def client_options(config: pytest.Config) -> dict[str, Any]:
+    """What every ApiClient of the run is built with (timeout, rate limit, extra headers)."""
+    return {
+        "timeout": config.getoption("--request-timeout"),
+        "rate_limiter": config.stash.get(_LIMITER, None),
+        "extra_headers": parse_headers(config.getoption("--header")),
+    }
+
+
+def _validate(config: pytest.Config) -> None:
+    timeout = config.getoption("--request-timeout")
+    if not timeout > 0:
+        raise pytest.UsageError(f"--request-timeout must be a positive number of seconds, not {timeout}")
+    rate = config.getoption("--rate-limit")
+    if rate is not None:
+        if not rate > 0:
+            raise pytest.UsageError(f"--rate-limit must be a positive number of requests/s, not {rate}")
+        workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT") or 1)
+        config.stash[_LIMITER] = RateLimiter(rate / max(workers, 1))
+    examples = config.getoption("--max-examples")
+    if examples is not None and examples < 1:
+        raise pytest.UsageError(f"--max-examples must be 1 or more, not {examples}")
+    faults = config.getoption("--emulator-fault")
+    if faults:
+        from .emulator._faults import FAULTS  # only when asked: the emulator's imports
+
+        unknown = [f for f in faults if f not in FAULTS]
+        if unknown:
+            raise pytest.UsageError(
+                f"--emulator-fault {unknown[0]}: no such fault mode "
+                "(interactions-conformance serve --list-faults lists them)"
+            )
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_configure(config: pytest.Config) -> None:
+    _validate(config)
+    headers = parse_headers(config.getoption("--header"))
+    register_run_secrets(
+        (
+            config.getoption("--api-key"),
+            config.getoption("--second-api-key"),
+            os.environ.get("GEMINI_API_KEY"),
+            os.environ.get("GEMINI_API_KEY_2"),
+        ),
+        headers,
+    )
+    scrub_terminal(config)
+    _hypothesis_settings(config)
+    if config.pluginmanager.hasplugin("xdist"):
+        config.pluginmanager.register(_XdistHooks(), "interactions-conformance-xdist")
+
+
+def _hypothesis_settings(config: pytest.Config) -> None:
+    """--max-examples, and --hypothesis-seed over the derandomized default (a seed only
+    reproduces a run when Hypothesis does not derive its own from each test)."""
+    from hypothesis import settings
+
+    overrides: dict[str, Any] = {}
+    examples = config.getoption("--max-examples")
+    if examples is not None:
+        overrides["max_examples"] = examples
+    if config.getoption("hypothesis_seed", None) is not None:
+        overrides["derandomize"] = False
+    if overrides:
+        settings.register_profile("interactions-conformance-run", parent=settings.default, **overrides)
+        settings.load_profile("interactions-conformance-run")
+
+
+def _test_info(item: pytest.Item, areas: set[str]) -> TestInfo:
+    rules = tuple(rule for mark in item.iter_markers("rule") for rule in mark.args)
+    marked = tuple(m.name for m in item.iter_markers() if m.name in areas)
+    return TestInfo(item.nodeid, rules, marked)
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    from ._plugin import AREAS, _rule_ids_of_every_revision, _state
+
+    areas = set(AREAS)
+    infos = {item.nodeid: _test_info(item, areas) for item in items}
+    for item in items:  # -k STREAM-START-FIRST: rule ids are keywords
+        item.extra_keyword_matches.update(infos[item.nodeid].rules)
+    selection = Selection(
+        tuple(config.getoption("--rule")),
+        tuple(config.getoption("--exclude-rule")),
+        tuple(config.getoption("--area")),
+        tuple(config.getoption("--level")),
+    )
+    if not selection.active and not config.getoption("--conformance-list"):
+        return
+    try:
+        selection = validate_selection(selection, _rule_ids_of_every_revision(), areas)
+    except SelectionError as exc:
+        raise pytest.UsageError(str(exc)) from exc
+    revision = _state(config).revision()
+    kept, dropped = select(list(infos.values()), selection, revision)
+    keep_ids = {t.nodeid for t in kept}
+    if dropped:
+        config.hook.pytest_deselected(items=[i for i in items if i.nodeid not in keep_ids])
+        items[:] = [i for i in items if i.nodeid in keep_ids]
+    config.stash[_SELECTED] = kept
+    if config.getoption("--conformance-list"):
+        rules = rules_selected(kept, selection, revision)
+        lines = [f"{t.nodeid}  [{' '.join(t.rules) or '-'}]" for t in kept]
+        lines.append(f"{len(kept)} tests; {len(rules)} rules of revision {revision.name}:")
+        lines.append("  " + " ".join(rules))
+        config.stash[_LISTING] = lines
+        items[:] = []
+
+
+_LISTING: pytest.StashKey[list[str]] = pytest.StashKey()
+
+
+def pytest_report_collectionfinish(config: pytest.Config) -> list[str]:
+    return config.stash.get(_LISTING, [])
+
+
+@pytest.hookimpl(hookwrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Generator[None, Any, None]:
+    outcome = yield
+    report = outcome.get_result()
+    scrub_report(report)  # outermost: after every other plugin has shaped the report
+
+
+class _XdistHooks:
+    """Only registered when pytest-xdist is active (its hooks exist only then)."""
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_testnodedown(self, node: Any, error: Any) -> None:
+        from ._findings import Drift
+        from ._plugin import RuleOutcome, Target, _state
+        from ._workers import KEY, merge_worker
+
+        payload = getattr(node, "workeroutput", {}).get(KEY)
+        if payload:
+            merge_worker(_state(node.config), payload, RuleOutcome, Drift, Target)
+
+    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        from ._plugin import _state
+        from ._workers import KEY, worker_payload
+
+        output = getattr(session.config, "workeroutput", None)
+        if output is not None:  # on a worker
+            output[KEY] = worker_payload(_state(session.config))

@@ -19,7 +19,13 @@ import httpx
 from ._traffic import Exchange, Request, Response
 from ._wire import request_to_wire
 
-__all__ = ["DEFAULT_REQUEST_TIMEOUT", "ApiClient", "RateLimiter", "TokenBudgetExceeded", "tokens_used"]
+__all__ = [
+    "DEFAULT_REQUEST_TIMEOUT",
+    "ApiClient",
+    "RateLimiter",
+    "TokenBudgetExceeded",
+    "tokens_used",
+]
 
 Observer = Callable[[Exchange], None]
 # Seconds without a byte before a request fails: long enough for a live generation (a stream

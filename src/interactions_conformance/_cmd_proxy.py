@@ -47,6 +47,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    if not 0 <= args.port <= 65535:
+        print(f"error: --port {args.port}: a port is 0-65535 (0 picks a free one)", file=sys.stderr)
+        return 2
     import socket
 
     import uvicorn

@@ -15,11 +15,11 @@ import argparse
 import contextlib
 import json
 import os
-import shutil
 import signal
 import subprocess
 import sys
 import tempfile
+import time
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -146,9 +146,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     out.add_argument(
         "--summary-md", metavar="PATH", help="write a Markdown summary here (CI pages)"
     )
-    out.add_argument(
-        "--retention-ledger", metavar="PATH", help="live retention checks across runs"
-    )
+    out.add_argument("--retention-ledger", metavar="PATH", help="live retention checks across runs")
     out.add_argument(
         "--record-mode",
         choices=("none", "once", "new_episodes", "all", "rewrite"),
@@ -189,7 +187,10 @@ def _check_args(args: argparse.Namespace) -> None:
     name = args.target
     if name not in _TARGETS and not name.startswith(("http://", "https://")):
         raise UsageError(f"--target {name!r} is not emulator, live, cassettes or an http(s) URL")
-    for option, value in (("--request-timeout", args.request_timeout), ("--rate-limit", args.rate_limit)):
+    for option, value in (
+        ("--request-timeout", args.request_timeout),
+        ("--rate-limit", args.rate_limit),
+    ):
         if value is not None and not value > 0:
             raise UsageError(f"{option} must be a positive number, not {value:g}")
     for option, value in (
@@ -222,9 +223,35 @@ def _check_args(args: argparse.Namespace) -> None:
             builtin_profile("live-free" if name == "live" else "third-party")
     except ProfileError as exc:
         raise UsageError(str(exc)) from exc
+    if name == "cassettes":
+        _check_cassettes(args)
     if name == "live" and not (args.api_key or os.environ.get("GEMINI_API_KEY")):
         raise UsageError(
             "--target live needs an API key: set GEMINI_API_KEY or pass --api-key (no request was sent)"
+        )
+
+
+def _check_cassettes(args: argparse.Namespace) -> None:
+    from ._plugin import _target_dir
+    from ._targets import builtin_profile, load_profile
+
+    recorded = args.cassette_target or "emulator"
+    profile = load_profile(args.profile) if args.profile else None
+    if profile is None:
+        profile = builtin_profile(
+            "emulator"
+            if recorded == "emulator"
+            else "live-free"
+            if recorded == "live"
+            else "third-party"
+        )
+    revision = args.revision or profile.revision or DEFAULT_REVISION
+    root = Path(args.cassette_dir) if args.cassette_dir else Path.cwd() / "cassettes"
+    folder = root / revision / _target_dir(recorded)
+    if not folder.is_dir():
+        raise UsageError(
+            f"--target cassettes: no recordings at {folder} (they are read from ./cassettes or "
+            f"--cassette-dir; record them with --target {recorded} --record-mode rewrite)"
         )
 
 
@@ -412,30 +439,36 @@ def run(args: argparse.Namespace) -> int:
         return 2
     if not args.list:
         if args.seed is not None:
-            print(f"seed {args.seed} (reproduce: interactions-conformance run --seed {args.seed} ...)")
+            print(
+                f"seed {args.seed} (reproduce: interactions-conformance run --seed {args.seed} ...)"
+            )
         else:
-            print("seed: derandomized (the same examples every run; --seed N draws others)")
+            print(
+                "seed: derandomized (the same examples every run; --seed N draws others)",
+                flush=True,
+            )
     with tempfile.TemporaryDirectory(prefix="interactions-conformance-") as tmp:
-        fresh = Path(tmp) / "results.json"
+        # --results PATH is written by the plugin; without it, a temporary file is (the areas
+        # table and --summary-md read it) and nothing is left behind.
+        path = Path(args.results) if args.results else Path(tmp) / "results.json"
+        started = time.time()
         # A fresh interpreter: pytest must import (and assertion-rewrite) the plugin itself,
         # which it cannot do in this process, where the package is already imported.
-        argv = [sys.executable, "-m", "pytest", *_pytest_args(args, fresh)]
+        argv = [sys.executable, "-m", "pytest", *_pytest_args(args, path)]
         try:
             code = _call(argv, _environment(args))
         except KeyboardInterrupt:
             print("\ninterrupted (Ctrl-C): the run stopped; no results written", file=sys.stderr)
             return 130
         results = None
-        if fresh.is_file():  # only this run's results: a usage error leaves none
+        # Only this run's results: after a usage error an older file must not be shown.
+        if path.is_file() and path.stat().st_mtime >= started - 1:
             with contextlib.suppress(OSError, ValueError):
-                results = json.loads(fresh.read_text("utf-8"))
+                results = json.loads(path.read_text("utf-8"))
         if results is not None and not args.list:
             _print_areas(results)
-            if args.results:
-                Path(args.results).parent.mkdir(parents=True, exist_ok=True)
-                shutil.copyfile(fresh, args.results)
             if args.summary_md:
-                _write_summary(fresh, Path(args.summary_md))
+                _write_summary(path, Path(args.summary_md))
     return _exit_code(code, results, args.list)
 
 

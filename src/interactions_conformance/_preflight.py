@@ -152,10 +152,12 @@ def _check_path(got: _Answer, base_url: str) -> None:
     hint = "the base URL is the origin the API is served under, e.g. http://127.0.0.1:8080"
     if base_url.endswith(("/v1beta", "/v1beta/interactions", "/v1")):
         hint = f"drop the API path: --target {base_url.rsplit('/v1', 1)[0]}"
-    kind = got.content_type.split(";")[0] or "no content type"
+    said = got.message or (
+        f"{got.content_type.split(';')[0] or 'no content type'}, not the documented error body"
+    )
     raise PreflightError(
         f"preflight: nothing serves the Interactions API at {base_url}/v1beta/interactions "
-        f"(HTTP {got.status}, {kind}, not the documented error body): {hint}"
+        f"(HTTP {got.status}: {said}): {hint}"
     )
 
 

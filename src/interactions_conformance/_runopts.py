@@ -110,11 +110,15 @@ def client_options(config: pytest.Config) -> dict[str, Any]:
 def _validate(config: pytest.Config) -> None:
     timeout = config.getoption("--request-timeout")
     if not timeout > 0:
-        raise pytest.UsageError(f"--request-timeout must be a positive number of seconds, not {timeout}")
+        raise pytest.UsageError(
+            f"--request-timeout must be a positive number of seconds, not {timeout}"
+        )
     rate = config.getoption("--rate-limit")
     if rate is not None:
         if not rate > 0:
-            raise pytest.UsageError(f"--rate-limit must be a positive number of requests/s, not {rate}")
+            raise pytest.UsageError(
+                f"--rate-limit must be a positive number of requests/s, not {rate}"
+            )
         workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT") or 1)
         config.stash[_LIMITER] = RateLimiter(rate / max(workers, 1))
     examples = config.getoption("--max-examples")
@@ -163,7 +167,9 @@ def _hypothesis_settings(config: pytest.Config) -> None:
     if config.getoption("hypothesis_seed", None) is not None:
         overrides["derandomize"] = False
     if overrides:
-        settings.register_profile("interactions-conformance-run", parent=settings.default, **overrides)
+        settings.register_profile(
+            "interactions-conformance-run", parent=settings.default, **overrides
+        )
         settings.load_profile("interactions-conformance-run")
 
 
@@ -217,7 +223,9 @@ def pytest_report_collectionfinish(config: pytest.Config) -> list[str]:
 
 
 @pytest.hookimpl(hookwrapper=True, tryfirst=True)
-def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Generator[None, Any, None]:
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, Any, None]:
     outcome = yield
     report = outcome.get_result()
     scrub_report(report)  # outermost: after every other plugin has shaped the report

@@ -68,7 +68,10 @@ def validate(selection: Selection, known_rules: Iterable[str], areas: Iterable[s
     """Upper-cased ids; a prefix that matches no rule, an unknown area or level is an error."""
     ids = sorted(set(known_rules))
     areas = sorted(set(areas))
-    for option, prefixes in (("--rule", selection.rules), ("--exclude-rule", selection.exclude_rules)):
+    for option, prefixes in (
+        ("--rule", selection.rules),
+        ("--exclude-rule", selection.exclude_rules),
+    ):
         for prefix in prefixes:
             if not any(r.startswith(prefix.upper()) for r in ids):
                 close = difflib.get_close_matches(prefix.upper(), ids, n=3, cutoff=0.5)
@@ -132,7 +135,9 @@ def select(
     return kept, dropped
 
 
-def rules_selected(tests: Sequence[TestInfo], selection: Selection, revision: Revision) -> list[str]:
+def rules_selected(
+    tests: Sequence[TestInfo], selection: Selection, revision: Revision
+) -> list[str]:
     """The rules the selected tests exercise: the ones they declare, and the traffic rules of
     their areas (checked on their exchanges)."""
     ids = {r for t in tests for r in t.rules if r in revision.rules}

@@ -36,7 +36,9 @@ def worker_payload(state: Any) -> str:
     )
 
 
-def merge_worker(state: Any, payload: str, outcome_type: Any, drift_type: Any, target_type: Any) -> None:
+def merge_worker(
+    state: Any, payload: str, outcome_type: Any, drift_type: Any, target_type: Any
+) -> None:
     """Fold one worker's payload into the controller's ``state``."""
     data = json.loads(payload)
     for rule, seen in data["rules"].items():

@@ -153,18 +153,18 @@ def _suite_tests() -> list[tuple[str, tuple[str, ...], tuple[str, ...]]]:
                     and isinstance(n.value, ast.Attribute)
                     and n.value.attr == "mark"
                 ]
-        for node in ast.walk(tree):
-            if isinstance(node, ast.FunctionDef) and node.name.startswith("test"):
+        for fn in ast.walk(tree):
+            if isinstance(fn, ast.FunctionDef) and fn.name.startswith("test"):
                 rules = [
                     arg.value
-                    for dec in node.decorator_list
+                    for dec in fn.decorator_list
                     if isinstance(dec, ast.Call)
                     and isinstance(dec.func, ast.Attribute)
                     and dec.func.attr == "rule"
                     for arg in dec.args
                     if isinstance(arg, ast.Constant) and isinstance(arg.value, str)
                 ]
-                found.append((f"{path.name}::{node.name}", tuple(rules), tuple(areas)))
+                found.append((f"{path.name}::{fn.name}", tuple(rules), tuple(areas)))
     return found
 
 

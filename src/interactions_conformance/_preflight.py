@@ -75,7 +75,9 @@ def _send(
                 if base_url.startswith("https://")
                 else "check the certificate (is the host name the one it was issued for?)"
             )
-            raise PreflightError(f"preflight: TLS handshake with {base_url} failed ({exc}): {hint}")
+            raise PreflightError(
+                f"preflight: TLS handshake with {base_url} failed ({exc}): {hint}"
+            ) from exc
         raise PreflightError(
             f"preflight: cannot connect to {base_url} ({exc}): is the server running, "
             "and are the host and port right?"
@@ -86,7 +88,9 @@ def _send(
             if base_url.startswith("http://")
             else "is it an HTTP server?"
         )
-        raise PreflightError(f"preflight: {base_url} broke the HTTP exchange ({exc}): {hint}")
+        raise PreflightError(
+            f"preflight: {base_url} broke the HTTP exchange ({exc}): {hint}"
+        ) from exc
     except httpx.HTTPError as exc:
         raise PreflightError(f"preflight: request to {base_url} failed: {exc}") from exc
 

@@ -129,7 +129,8 @@ def select(
     if not selection.active:
         return list(tests), []
     marked_areas = {a for t in tests for a in t.areas}
-    kept, dropped = [], []
+    kept: list[TestInfo] = []
+    dropped: list[TestInfo] = []
     for test in tests:
         (kept if keep(test, selection, revision, marked_areas) else dropped).append(test)
     return kept, dropped
@@ -143,7 +144,8 @@ def rules_selected(
     ids = {r for t in tests for r in t.rules if r in revision.rules}
     areas = {a for t in tests for a in t.areas}
     for rule in revision.rules.values():
-        if rule.exercised == "traffic" and (rule.area in areas or not selection.areas):
-            if not selection.rules or _matches(rule.id, selection.rules):
-                ids.add(rule.id)
+        in_area = rule.area in areas or not selection.areas
+        matched = not selection.rules or _matches(rule.id, selection.rules)
+        if rule.exercised == "traffic" and in_area and matched:
+            ids.add(rule.id)
     return sorted(ids)

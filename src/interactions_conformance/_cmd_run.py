@@ -207,6 +207,15 @@ def _check_args(args: argparse.Namespace) -> None:
         head, sep, _ = header.partition(":")
         if not sep or not head.strip() or " " in head.strip():
             raise UsageError(f"--header {header!r}: write it as 'Name: value'")
+    if args.rule or args.exclude_rule or args.area:
+        from ._plugin import AREAS, _rule_ids_of_every_revision
+        from ._selection import Selection, SelectionError, validate
+
+        wanted = Selection(tuple(args.rule), tuple(args.exclude_rule), tuple(args.area))
+        try:
+            validate(wanted, _rule_ids_of_every_revision(), AREAS)
+        except SelectionError as exc:
+            raise UsageError(str(exc)) from exc
     if args.emulator_fault:
         from .emulator._faults import FAULTS
 

@@ -179,14 +179,17 @@ def _test_info(item: pytest.Item, areas: set[str]) -> TestInfo:
     return TestInfo(item.nodeid, rules, marked)
 
 
+def pytest_itemcollected(item: pytest.Item) -> None:
+    # -k STREAM-START-FIRST: rule ids are keywords (added before -k deselects anything)
+    item.extra_keyword_matches.update(r for mark in item.iter_markers("rule") for r in mark.args)
+
+
 @pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     from ._plugin import AREAS, _rule_ids_of_every_revision, _state
 
     areas = set(AREAS)
     infos = {item.nodeid: _test_info(item, areas) for item in items}
-    for item in items:  # -k STREAM-START-FIRST: rule ids are keywords
-        item.extra_keyword_matches.update(infos[item.nodeid].rules)
     selection = Selection(
         tuple(config.getoption("--rule")),
         tuple(config.getoption("--exclude-rule")),

@@ -301,9 +301,9 @@ class ApiClient:
         stream: bool,
         label: str,
     ) -> Exchange:
-        request = self._http.build_request(
-            method, url, params=query, headers=headers, content=body or None
-        )
+        # The URL's own query (an upload URL's upload_id) is kept: params would replace it.
+        target = httpx.URL(url).copy_merge_params(dict(query)) if query else httpx.URL(url)
+        request = self._http.build_request(method, target, headers=headers, content=body or None)
         self.requests_made += 1
         if self.rate_limiter is not None:
             self.rate_limiter.wait()

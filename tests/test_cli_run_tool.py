@@ -101,7 +101,8 @@ def test_keyless_url_target_is_one_line_exit_2(tmp_path: Path, emulator_url: str
     assert time.monotonic() - start < 10
     assert done.returncode == 2
     line = _one_line(done)
-    assert "wants an API key" in line and "--api-key" in line
+    assert "wants an API key" in line
+    assert "--api-key" in line
 
 
 def test_hung_server_is_one_line_exit_2_within_10_s(tmp_path: Path, hung_server: str) -> None:
@@ -119,7 +120,7 @@ def test_preflight_tells_refused_key_wrong_path_and_tls_apart(emulator_url: str)
         preflight(emulator_url, "not-a-key")
     with pytest.raises(PreflightError, match=r"nothing serves .* drop the API path"):
         preflight(f"{emulator_url}/v1beta", "emulator-key")
-    with pytest.raises(PreflightError, match="TLS handshake .* use http://"):
+    with pytest.raises(PreflightError, match=r"TLS handshake .* use http://"):
         preflight(emulator_url.replace("http://", "https://"), "emulator-key")
     preflight(emulator_url, "emulator-key")  # a conforming target passes
 
@@ -135,7 +136,7 @@ def test_preflight_names_a_refused_revision() -> None:
         message = "The legacy Interactions API schema is no longer supported."
         return httpx.Response(400, json={"error": {"code": 400, "message": message}})
 
-    with pytest.raises(PreflightError, match="refuses revision 2025-12 .* try --revision 2026-05"):
+    with pytest.raises(PreflightError, match=r"refuses revision 2025-12 .* try --revision 2026-05"):
         preflight("http://t", "k", revision="2025-12", transport=httpx.MockTransport(legacy_gone))
 
 
@@ -220,7 +221,8 @@ def test_serve_db_on_a_text_file(tmp_path: Path) -> None:
 
 def test_unknown_profile_says_where_built_ins_live(tmp_path: Path) -> None:
     line = _one_line(cli(tmp_path, "run", "--profile", "third-pary", timeout=60))
-    assert "third-party" in line and "profiles" in line
+    assert "third-party" in line
+    assert "profiles" in line
 
 
 def test_profile_accepts_a_built_in_name() -> None:
@@ -251,7 +253,8 @@ def test_ctrl_c_is_one_line_without_traceback(tmp_path: Path) -> None:
     child.send_signal(signal.SIGINT)
     out, err = child.communicate(timeout=60)
     assert child.returncode == 130
-    assert "Traceback" not in out + err and "KeyboardInterrupt" not in out + err
+    assert "Traceback" not in out + err
+    assert "KeyboardInterrupt" not in out + err
     assert [line for line in err.splitlines() if line.strip()] == [
         "interrupted (Ctrl-C): the run stopped; no results written"
     ]
@@ -276,7 +279,8 @@ def test_traffic_rule_selects_the_tests_of_its_area(tmp_path: Path) -> None:
     done = cli(tmp_path, "run", "--rule", "STREAM-START-FIRST", "--list")
     assert done.returncode == 0
     listed = [line for line in done.stdout.splitlines() if "::" in line]
-    assert listed and all("test_streaming.py" in line for line in listed)
+    assert listed
+    assert all("test_streaming.py" in line for line in listed)
 
 
 def test_level_and_area_narrow_together(tmp_path: Path) -> None:

@@ -349,6 +349,7 @@ def _pytest_args(args: argparse.Namespace, results: Path) -> list[str]:
             _option(argv, flag, value)
     if args.seed is not None:
         _option(argv, "--hypothesis-seed", args.seed)
+    _option(argv, "--conformance-hypothesis-profile", args.hypothesis_profile)
     if args.max_failures is not None:
         _option(argv, "--maxfail", args.max_failures)
     if args.exitfirst:
@@ -367,15 +368,15 @@ def _environment(args: argparse.Namespace) -> dict[str, str]:
     env["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
     storage = cache_dir() / "hypothesis"
     env["HYPOTHESIS_STORAGE_DIRECTORY"] = str(storage)
-    if args.hypothesis_profile:
-        env["HYPOTHESIS_PROFILE"] = args.hypothesis_profile
     return env
 
 
 def _print_areas(results: dict[str, Any]) -> None:
     by_area: dict[str, Counter[str]] = {}
     for rule in results.get("rules", {}).values():
-        by_area.setdefault(rule.get("area") or "?", Counter())[rule["status"]] += 1
+        # a rule with no area here is another revision's (its tests are skipped with the reason)
+        area = rule.get("area") or "(other rev.)"
+        by_area.setdefault(area, Counter())[rule["status"]] += 1
     print("\nper area (rules): passed / failed / skipped / known deviation / not exercised")
     for area in sorted(by_area):
         c = by_area[area]

@@ -80,6 +80,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="print the tests and rules that would run, and run nothing",
     )
     group.addoption(
+        "--conformance-hypothesis-profile",
+        default=None,
+        metavar="NAME",
+        help="load this registered Hypothesis profile (run --hypothesis-profile; a name that "
+        "is not registered is a usage error)",
+    )
+    group.addoption(
         "--max-examples",
         type=int,
         default=None,
@@ -159,7 +166,17 @@ def _hypothesis_settings(config: pytest.Config) -> None:
     """--max-examples, and --hypothesis-seed over the derandomized default (a seed only
     reproduces a run when Hypothesis does not derive its own from each test)."""
     from hypothesis import settings
+    from hypothesis.errors import InvalidArgument
 
+    name = config.getoption("--conformance-hypothesis-profile")
+    if name:
+        try:
+            settings.load_profile(name)
+        except InvalidArgument:
+            known = ", ".join(sorted(settings._profiles))  # no public list of the registered names
+            raise pytest.UsageError(
+                f"--hypothesis-profile {name}: not a registered profile; registered: {known}"
+            ) from None
     overrides: dict[str, Any] = {}
     examples = config.getoption("--max-examples")
     if examples is not None:

@@ -166,13 +166,23 @@ def test_run_ignores_the_projects_pytest_configuration_and_leaves_nothing(
     selection = ("run", "-k", "test_string_input or test_delete_removes")
     clean = cli(empty, *selection)
     env = {**_env(), "PYTEST_ADDOPTS": "--cov=acme"}
+    # the old results file given again: rewritten, never taken for a test path
+    again = ("--results", "interactions-conformance-results.json")
     inside = subprocess.run(
-        [*CLI, *selection], capture_output=True, text=True, cwd=project, timeout=300, env=env
+        [*CLI, *selection, *again],
+        capture_output=True,
+        text=True,
+        cwd=project,
+        timeout=300,
+        env=env,
     )
     assert clean.returncode == 0, clean.stdout[-2000:] + clean.stderr[-2000:]
     assert inside.returncode == 0, inside.stdout[-2000:] + inside.stderr[-2000:]
     assert _rules_line(inside.stdout) == _rules_line(clean.stdout)
-    assert sorted(p.name for p in project.iterdir()) == before  # no results file, no .hypothesis
+    assert sorted(p.name for p in project.iterdir()) == before  # no .hypothesis, no cache
+    rewritten = json.loads((project / "interactions-conformance-results.json").read_text("utf-8"))
+    assert rewritten["rules"]["DELETE-REMOVES"]["status"] == "passed"
+    assert "results written to" not in clean.stdout  # nothing asked for, nothing named
     assert list(empty.iterdir()) == []
 
 
@@ -375,7 +385,12 @@ def test_help_documents_exit_codes_and_every_option(tmp_path: Path) -> None:
 
     _plugin.pytest_addoption(Parser())  # type: ignore[arg-type]
     _runopts.pytest_addoption(Parser())  # type: ignore[arg-type]
-    internal = {"--conformance-list"}
+    # run's own plumbing, spelled --list, --hypothesis-profile and --results on run
+    internal = {
+        "--conformance-list",
+        "--conformance-hypothesis-profile",
+        "--conformance-results-file",
+    }
     del parser
     missing = [o for o in options if o not in text and o not in internal]
     assert missing == []

@@ -20,7 +20,9 @@ CLI = [sys.executable, "-m", "interactions_conformance._cli"]
 
 
 def cli(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("GEMINI_API_KEY", "HYPOTHESIS"))}
+    env = {
+        k: v for k, v in os.environ.items() if not k.startswith(("GEMINI_API_KEY", "HYPOTHESIS"))
+    }
     return subprocess.run(
         [*CLI, *args], capture_output=True, text=True, cwd=cwd, timeout=600, env=env
     )
@@ -64,7 +66,11 @@ def test_readme_diff_figures_match_what_diff_prints(tmp_path: Path) -> None:
     printed = cli(tmp_path, "diff", "2025-12", "2026-05").stdout
     headline = next(line for line in README.splitlines() if re.match(r"\d+ changes, ", line))
     assert headline in printed
-    rows = [line for line in README.splitlines() if re.match(r"\| (request|resource|streaming|errors|rules) \| \d", line)]
+    rows = [
+        line
+        for line in README.splitlines()
+        if re.match(r"\| (request|resource|streaming|errors|rules) \| \d", line)
+    ]
     assert rows
     for row in rows:
         assert row in printed, row

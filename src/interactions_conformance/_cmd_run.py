@@ -316,7 +316,11 @@ def _pytest_args(args: argparse.Namespace, results: Path) -> list[str]:
         argv += ["-p", plugin]
     if args.workers is not None:
         argv += ["-p", "xdist", "-n", args.workers]
-    argv += [f"--target={args.target}", f"--results={results}"]
+    argv.append(f"--target={args.target}")
+    if args.results:
+        argv.append(f"--results={results}")
+    else:
+        argv.append(f"--conformance-results-file={results}")
     for flag in (
         "revision",
         "profile",

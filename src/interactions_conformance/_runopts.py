@@ -87,6 +87,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "is not registered is a usage error)",
     )
     group.addoption(
+        "--conformance-results-file",
+        default=None,
+        metavar="PATH",
+        help="also write the results JSON here, without saying so (run reads it, then deletes it)",
+    )
+    group.addoption(
         "--max-examples",
         type=int,
         default=None,
@@ -271,3 +277,21 @@ class _XdistHooks:
         output = getattr(session.config, "workeroutput", None)
         if output is not None:  # on a worker
             output[KEY] = worker_payload(_state(session.config))
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """``run`` without ``--results``: the results go to its temporary file, silently (a
+    "results written to" line naming a file about to be deleted would mislead)."""
+    path = session.config.getoption("--conformance-results-file")
+    if not path or hasattr(session.config, "workeroutput"):
+        return
+    import json
+    from pathlib import Path
+
+    from ._plugin import _state
+
+    state = _state(session.config)
+    if state.target is None and not state.rules:
+        return  # nothing ran (a usage error, --list): no results, as with --results
+    Path(path).write_text(json.dumps(state.results(), indent=2) + "\n", "utf-8")

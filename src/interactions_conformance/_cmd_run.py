@@ -102,7 +102,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     limits.add_argument(
         "--rate-limit", type=float, metavar="PER_SECOND", help="at most N requests per second"
     )
-    limits.add_argument("--token-budget", type=int, help="stop sending requests after N tokens")
+    limits.add_argument(
+        "--token-budget",
+        type=int,
+        help="stop sending requests after N tokens (shared among -n workers); exit 3",
+    )
     limits.add_argument(
         "--max-failures", type=int, metavar="N", help="stop after N failed tests (pytest --maxfail)"
     )
@@ -201,6 +205,13 @@ def _check_args(args: argparse.Namespace) -> None:
             raise UsageError(f"{option} must be 1 or more, not {value}")
     if args.token_budget is not None and args.token_budget < 0:
         raise UsageError(f"--token-budget must be 0 or more, not {args.token_budget}")
+    if args.revision is not None:
+        from ._spec import SpecError, load_revision
+
+        try:
+            load_revision(args.revision)
+        except SpecError as exc:
+            raise UsageError(str(exc)) from exc
     if args.workers is not None and args.workers != "auto" and not args.workers.isdigit():
         raise UsageError(f"-n/--workers takes a number or 'auto', not {args.workers!r}")
     for header in args.header:

@@ -37,8 +37,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         type=float,
         default=None,
         metavar="PER_SECOND",
-        help="at most this many requests per second (live quotas; per worker process "
-        "it is divided by the number of workers)",
+        help="at most this many requests per second (live quotas; shared among -n workers)",
     )
     group.addoption(
         "--header",
@@ -120,6 +119,11 @@ def client_options(config: pytest.Config) -> dict[str, Any]:
     }
 
 
+def workers_of_run() -> int:
+    """How many xdist workers share the run (1 outside xdist; set on each worker)."""
+    return max(int(os.environ.get("PYTEST_XDIST_WORKER_COUNT") or 1), 1)
+
+
 def _validate(config: pytest.Config) -> None:
     timeout = config.getoption("--request-timeout")
     if not timeout > 0:
@@ -132,8 +136,11 @@ def _validate(config: pytest.Config) -> None:
             raise pytest.UsageError(
                 f"--rate-limit must be a positive number of requests/s, not {rate}"
             )
-        workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT") or 1)
-        config.stash[_LIMITER] = RateLimiter(rate / max(workers, 1))
+        config.stash[_LIMITER] = RateLimiter(rate / workers_of_run())
+    budget = config.getoption("--token-budget")
+    if budget and workers_of_run() > 1:
+        # each worker counts its own tokens: its share keeps the run within the budget
+        config.option.token_budget = budget // workers_of_run()
     examples = config.getoption("--max-examples")
     if examples is not None and examples < 1:
         raise pytest.UsageError(f"--max-examples must be 1 or more, not {examples}")

@@ -159,3 +159,24 @@ def test_extra_headers_go_on_every_request() -> None:
         client.with_key("k2").get("b")
     assert [h.get("x-gw") for h in seen] == ["1", "1"]
     assert json.dumps([dict(h) for h in seen])  # plain headers, nothing odd
+
+
+def test_a_wrong_typed_response_mime_type_is_not_sent_under_2026_05(tmp_path: Path) -> None:
+    """Seed 2802133974 (found by benchmarks/no_false_alarms.py) drew a wrong-typed
+    response_mime_type for the wrong-type mutation: 2026-05 cannot spell it, the target answers
+    the legacy-schema message, and ERR-MESSAGE-FIELD failed on the correct emulator."""
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GEMINI_API_KEY")}
+    env["XDG_CACHE_HOME"] = str(tmp_path / "cache")  # no example replayed from another run
+    command = [sys.executable, "-m", "interactions_conformance._cli", "run", "-q"]
+    command += ["--revision", "2026-05", "--seed", "2802133974", "--results", "r.json"]
+    command += ["-k", "test_near_valid_requests_are_rejected and wrong-type"]
+    done = subprocess.run(
+        command, capture_output=True, text=True, cwd=tmp_path, env=env, timeout=600
+    )
+    assert done.returncode == 0, done.stdout[-3000:]
+    rules = json.loads((tmp_path / "r.json").read_text("utf-8"))["rules"]
+    assert rules["ERR-MESSAGE-FIELD"]["status"] == "passed"

@@ -425,3 +425,18 @@ def test_a_seed_reproduces_its_run(tmp_path: Path) -> None:
     assert other.returncode == 0
     # another seed draws other bodies (fixed seeds: this holds every run, not by luck)
     assert json.loads((tmp_path / "c.json").read_text("utf-8"))["tokens"] != a["tokens"]
+
+
+def test_pytest_on_the_suites_is_preflighted_too(tmp_path: Path) -> None:
+    """Not only `run`: `pytest suites --target URL` stops before any test on a dead target."""
+    from interactions_conformance._cmd_run import suites_root
+
+    command = [sys.executable, "-m", "pytest", str(suites_root()), "-p", "no:cacheprovider"]
+    command += ["-q", "--target", f"http://127.0.0.1:{_dead_port()}", "--api-key", "k"]
+    done = subprocess.run(
+        command, capture_output=True, text=True, cwd=tmp_path, timeout=120, env=_env()
+    )
+    assert done.returncode == 4  # pytest's usage error
+    assert "ERROR: preflight: cannot connect" in done.stdout + done.stderr
+    assert "Traceback" not in done.stdout + done.stderr
+    assert "ConnectError" not in done.stdout + done.stderr

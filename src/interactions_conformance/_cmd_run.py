@@ -327,7 +327,7 @@ def _pytest_args(args: argparse.Namespace, results: Path) -> list[str]:
         argv += ["-p", plugin]
     if args.workers is not None:
         argv += ["-p", "xdist", "-n", args.workers]
-    argv.append(f"--target={args.target}")
+    argv += [f"--target={args.target}", "--no-preflight"]  # done already, by _run_preflight
     if args.results:
         argv.append(f"--results={results}")
     else:

@@ -92,6 +92,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="also write the results JSON here, without saying so (run reads it, then deletes it)",
     )
     group.addoption(
+        "--no-preflight",
+        action="store_true",
+        default=False,
+        help="skip the preflight requests to a URL or live target (run makes them itself)",
+    )
+    group.addoption(
         "--max-examples",
         type=int,
         default=None,
@@ -175,6 +181,34 @@ def pytest_configure(config: pytest.Config) -> None:
         config.pluginmanager.register(_XdistHooks(), "interactions-conformance-xdist")
 
 
+def _preflight(config: pytest.Config) -> None:
+    """A URL or live target is preflighted once the tests are known to need it and before any
+    of them runs, so that `pytest suites --target http://dead` ends with one line, not a
+    traceback per test."""
+    name = config.getoption("--target", None)
+    if name is None or config.getoption("--no-preflight") or hasattr(config, "workeroutput"):
+        return
+    if not (name == "live" or name.startswith(("http://", "https://"))):
+        return
+    from ._plugin import _state
+    from ._preflight import PREFLIGHT_TIMEOUT, PreflightError, preflight
+    from ._secrets import scrub_text
+    from ._targets import LIVE_BASE_URL
+
+    revision = _state(config).revision()
+    try:
+        preflight(
+            LIVE_BASE_URL if name == "live" else name,
+            config.getoption("--api-key") or os.environ.get("GEMINI_API_KEY"),
+            api_revision=revision.meta.get("api_revision_header"),
+            revision=revision.name,
+            headers=parse_headers(config.getoption("--header")),
+            timeout=min(PREFLIGHT_TIMEOUT, config.getoption("--request-timeout")),
+        )
+    except PreflightError as exc:
+        raise pytest.UsageError(scrub_text(str(exc))) from None
+
+
 def _hypothesis_settings(config: pytest.Config) -> None:
     """--max-examples, and --hypothesis-seed over the derandomized default (a seed only
     reproduces a run when Hypothesis does not derive its own from each test)."""
@@ -218,6 +252,8 @@ def pytest_itemcollected(item: pytest.Item) -> None:
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     from ._plugin import AREAS, _rule_ids_of_every_revision, _state
 
+    if any("conformance" in getattr(item, "fixturenames", ()) for item in items):
+        _preflight(config)
     areas = set(AREAS)
     infos = {item.nodeid: _test_info(item, areas) for item in items}
     selection = Selection(

@@ -67,6 +67,9 @@ MORE_REFERENCE_KEYS: dict[str, dict[str, str]] = {
     "2026-05": {
         "API-SURFACE": "2026-05 cites sections of shared/guide/API-SURFACE.md itself (1-9)",
     },
+    "2026-11": {
+        "API-SURFACE": "2026-11 cites sections of shared/guide/API-SURFACE.md itself (1-10)",
+    },
 }
 
 # `recorded` sources that name a glob of the corpus rather than one file (must match a file).
@@ -75,11 +78,21 @@ RECORDED_GLOBS: dict[str, dict[str, str]] = {
         "2026-steps__*": "SCHEMA-VALID holds for every steps-era recording",
         "2026-steps__stream__*": "SCHEMA-EVENT holds for every recorded steps-era stream",
     },
+    "2026-11": {
+        "2026-steps__*": "SCHEMA-VALID holds for every steps-era recording",
+        "2026-steps__stream__*": "SCHEMA-EVENT holds for every recorded steps-era stream",
+    },
 }
 
 # Statements that start with a bare lower-case field name (no `_?=./` to mark it as one).
 LOWER_CASE_STARTS: dict[str, dict[str, str]] = {
     "2026-05": {
+        "BASIC-OBJECT": "starts with the field name object",
+        "BASIC-TIMESTAMPS": "starts with the field names created and updated",
+        "BASIC-ROLE": "starts with the field name role",
+        "BG-STORE-REQUIRED": "starts with the request field store",
+    },
+    "2026-11": {
         "BASIC-OBJECT": "starts with the field name object",
         "BASIC-TIMESTAMPS": "starts with the field names created and updated",
         "BASIC-ROLE": "starts with the field name role",

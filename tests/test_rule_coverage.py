@@ -1,6 +1,6 @@
 """Every rule is exercised, and everything that cites a rule cites a real one (STYLE.md habit 2).
 
-For every revision (2025-12 and 2026-05):
+For every revision (2025-12, 2026-05, 2026-11):
 
 - every catalogue rule marked ``exercised: http`` is cited by a suite test's ``rule`` marker;
 - every rule a suite test cites exists in the catalogue of some revision (the plugin skips a
@@ -21,7 +21,7 @@ import pytest
 from interactions_conformance import Revision, available_revisions, load_revision
 
 SUITES = Path(__file__).resolve().parents[1] / "suites"
-REVISIONS = ("2025-12", "2026-05")
+REVISIONS = ("2025-12", "2026-05", "2026-11")
 
 
 @pytest.fixture(params=REVISIONS)
@@ -142,6 +142,8 @@ PERMISSIONS: dict[str, dict[str, str]] = {
         "test_checks_2026_05.py::test_the_thought_count_is_total_thought_tokens_only",
     },
 }
+# 2026-11 started as a copy of 2026-05: the same permissions, for the same reasons.
+PERMISSIONS["2026-11"] = dict(PERMISSIONS["2026-05"])
 
 
 def test_every_traffic_rule_has_a_check_or_a_schema(revision: Revision) -> None:

@@ -57,6 +57,16 @@ OPEN_OBJECTS: dict[tuple[str, str, str], str] = {
         "create-request",
         "/$defs/input/allOf/1/else/if/contains",
     ): "an if-condition tests a shape, it does not define one",
+    (
+        "2026-11",
+        "agent-config",
+        "/$defs/dynamic",
+    ): "google-genai 3.6.1 DynamicAgentConfig accepts arbitrary extra properties",
+    (
+        "2026-11",
+        "create-request",
+        "/$defs/input/allOf/1/else/if/contains",
+    ): "an if-condition tests a shape, it does not define one",
 }
 
 

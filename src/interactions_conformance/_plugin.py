@@ -288,6 +288,8 @@ class ConformanceState:
                     faults=tuple(opt("--emulator-fault")),
                     tier=profile.tier,
                     test_control=True,
+                    # A header-less client (today's SDKs send none) is answered in the run's revision.
+                    revision=revision.name,
                 )
             )
             key, key2 = key if opt("--api-key") else keys[0], keys[1]

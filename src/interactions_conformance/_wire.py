@@ -46,7 +46,7 @@ __all__ = [
 _T = TypeVar("_T")
 
 CANONICAL_REVISION = "2025-12"
-STEP_REVISIONS = frozenset({"2026-05"})  # revisions that speak in steps
+STEP_REVISIONS = frozenset({"2026-05", "2026-11"})  # revisions that speak in steps
 _REVISIONS = frozenset({CANONICAL_REVISION, *STEP_REVISIONS})
 
 # Steps that carry the request's input, not generated output (POST-STEPS-NO-INPUT, G7 era 2026-05).

@@ -291,7 +291,11 @@ _2026_05 = dataclasses.replace(
     complete_may_repeat=False,
 )
 
-GRAMMARS: Mapping[str, Grammar] = {g.revision: g for g in (_2025_12, _2026_05)}
+# The surface of google-genai 3.6.1 (spec/2026-11): the steps wire of 2026-05; what it adds is
+# data in the schemas and revision.json.
+_2026_11 = dataclasses.replace(_2026_05, revision="2026-11")
+
+GRAMMARS: Mapping[str, Grammar] = {g.revision: g for g in (_2025_12, _2026_05, _2026_11)}
 
 
 def grammar_for(revision: object) -> Grammar:

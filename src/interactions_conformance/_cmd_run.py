@@ -325,7 +325,7 @@ def _pytest_args(args: argparse.Namespace, results: Path) -> list[str]:
     argv += ["-p", "_hypothesis_pytestplugin", "--strict-markers"]
     for plugin in args.plugin:
         argv += ["-p", plugin]
-    if args.workers is not None:
+    if args.workers is not None and not args.list:  # a listing collects only: no workers
         argv += ["-p", "xdist", "-n", args.workers]
     argv += [f"--target={args.target}", "--no-preflight"]  # done already, by _run_preflight
     if args.results:

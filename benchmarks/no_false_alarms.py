@@ -1,7 +1,7 @@
 """No false alarms: `interactions-conformance run` on the correct emulator, N random seeds per
 revision (every revision of `available_revisions()`), and every failure it reports.
 
-    python benchmarks/no_false_alarms.py [--seeds 10] [--workers 1]
+    python benchmarks/no_false_alarms.py [--seeds 10] [--workers 1] [--revision R]
 
 Each run is the main job exactly as a user runs it (the emulator target, from an empty
 directory, the conformance Hypothesis profile), with ``--seed S`` for a random S and a fresh
@@ -55,11 +55,14 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, default=10, help="runs per revision (default 10)")
     parser.add_argument("--workers", type=int, default=1, help="run -n N (default 1)")
+    parser.add_argument(
+        "--revision", action="append", help="only this revision (repeatable; default: every one)"
+    )
     args = parser.parse_args()
     rng = random.Random()
     clean: dict[str, int] = {}
     alarms = 0
-    for revision in available_revisions():
+    for revision in args.revision or available_revisions():
         clean[revision] = 0
         for _ in range(args.seeds):
             seed = rng.randrange(2**32)

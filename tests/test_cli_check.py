@@ -162,10 +162,13 @@ def test_json_output_gives_every_finding_with_its_exchange(
         "revision": "2025-12",
         "strict_schema": False,
         "files": 2,
+        "unreadable": 0,
+        "empty": 0,
         "exchanges": 3,
         "violations": 2,
         "rules": ["STREAM-START-FIRST", "USAGE-TOTAL-SUM"],
         "drift": 1,
+        "checker_errors": 0,
     }
     jsonl = report["files"][1]
     assert jsonl["kind"] == "jsonl"
@@ -180,7 +183,7 @@ def test_json_output_gives_every_finding_with_its_exchange(
     [
         (["absent.jsonl"], "check: no such file or folder: absent.jsonl"),
         (["{dir}/clean.har", "--revision", "1999-01"], "check: "),
-        (["{dir}/bad.jsonl"], "bad.jsonl:2: not an exchange (KeyError: 'request')"),
+        (["{dir}/bad.jsonl"], "bad.jsonl:2: not an exchange: it has no request and response"),
         (["{dir}/notes.txt"], "notes.txt: unknown kind of file"),
     ],
 )

@@ -481,7 +481,9 @@ def _at_path(instance: Any, path: Any) -> Any:
 
 
 def _drift_order(item: Drift) -> tuple[Any, ...]:
-    steps = tuple((0, int(t), "") if t.isdigit() else (1, 0, t) for t in item.where.split("/"))
+    steps = tuple(
+        (0, int(t), "") if t.isascii() and t.isdigit() else (1, 0, t) for t in item.where.split("/")
+    )
     return (steps, item.schema, item.what, item.name)
 
 

@@ -151,7 +151,8 @@ def output_blocks(body: Any) -> list[tuple[str, dict[str, Any]]]:
     if isinstance(steps, list):
         blocks: list[tuple[str, dict[str, Any]]] = []
         for i, step in enumerate(steps):
-            if not isinstance(step, dict) or step.get("type") in INPUT_STEP_TYPES:
+            kind = step.get("type") if isinstance(step, dict) else None
+            if not isinstance(step, dict) or (isinstance(kind, str) and kind in INPUT_STEP_TYPES):
                 continue
             if step.get("type") == "model_output":
                 content = step.get("content")

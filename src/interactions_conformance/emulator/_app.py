@@ -46,7 +46,7 @@ from starlette.routing import Route
 
 from .. import _wire
 from .._spec import Revision, load_revision
-from . import _engine, _files, _stream
+from . import _engine, _files, _limits, _stream
 from ._clock import Clock, iso
 from ._faults import Faults
 from ._store import InteractionRecord, Store
@@ -97,6 +97,8 @@ class EmulatorConfig:
     background_seconds: float = 0.4  # how long a background model job runs
     event_delay: float = 0.0  # pause between streamed events
     revision: str = _wire.CANONICAL_REVISION  # answered when a request has no Api-Revision
+    # body size, read time, nesting, uploads (_limits.py)
+    limits: _limits.Limits = dataclasses.field(default_factory=_limits.Limits)
 
     def __post_init__(self) -> None:
         if self.tier not in RETENTION_SECONDS:
@@ -729,7 +731,7 @@ class Emulator:
         revision = self.wire_revision(request)
         raw = await request.body()
         try:
-            body = json.loads(raw)
+            body = _limits.loads(raw, self.config.limits)  # Rejected: too deep, surrogates, NaN
         except (ValueError, UnicodeDecodeError):
             if not self.faults.on("malformed-json-accepted"):
                 raise ApiError(
@@ -914,7 +916,7 @@ class Emulator:
                     "and X-Goog-Upload-Command: start.",
                 )
             try:
-                body = json.loads(await request.body() or b"{}")
+                body = _limits.loads(await request.body() or b"{}", self.config.limits)
             except ValueError:
                 raise ApiError(
                     "invalid_request", "Invalid JSON payload received: the body is not JSON."
@@ -948,7 +950,13 @@ class Emulator:
                 "invalid_request",
                 "Invalid value at 'X-Goog-Upload-Command': expected 'upload' or 'upload, finalize'.",
             )
-        self.store.append_upload(upload_id, await request.body())
+        chunk = await request.body()
+        if len(data) + len(chunk) > self.config.limits.max_upload_bytes:
+            raise ApiError(
+                "invalid_request",
+                f"Invalid request: an upload holds at most {self.config.limits.max_upload_bytes} bytes.",
+            )
+        self.store.append_upload(upload_id, chunk)
         if "finalize" not in command:
             return Response(b"", headers={"X-Goog-Upload-Status": "active"})
         found = self.store.get_upload(upload_id)
@@ -985,9 +993,8 @@ class Emulator:
             raise ApiError("not_found", "No such route (test control is off).")
         if request.method == "POST":
             try:
-                body = json.loads(await request.body() or b"{}")
-                seconds = float(body["advance_seconds"])
-                self.clock.advance(seconds)
+                body = _limits.loads(await request.body() or b"{}", self.config.limits)
+                self.clock.advance(_limits.advance_seconds(body))  # Rejected: NaN, 1e308, a list
             except (ValueError, KeyError, TypeError) as exc:
                 raise ApiError(
                     "invalid_request", f"Invalid value at 'advance_seconds': {exc}"
@@ -1000,7 +1007,8 @@ class Emulator:
             raise ApiError("not_found", "No such route (test control is off).")
         if request.method == "POST":
             try:
-                tier = json.loads(await request.body() or b"{}")["tier"]
+                body = _limits.loads(await request.body() or b"{}", self.config.limits)
+                tier = _limits.tier(body)  # Rejected: a list, a number
             except (ValueError, KeyError, TypeError) as exc:
                 raise ApiError("invalid_request", f"Invalid value at 'tier': {exc}") from None
             if tier not in RETENTION_SECONDS:
@@ -1033,6 +1041,8 @@ def _wrap(
             return await handler(request)
         except ApiError as error:
             return emulator.error_response(error)
+        except _limits.Rejected as rejected:  # input past a documented limit (_limits.py)
+            return emulator.error_response(ApiError("invalid_request", str(rejected)))
 
     return endpoint
 
@@ -1077,4 +1087,10 @@ def create_app(config: EmulatorConfig | None = None, *, clock: Clock | None = No
         lifespan=emulator.lifespan,
     )
     app.state.emulator = emulator
+    app.router.redirect_slashes = False  # a trailing slash is a 404 in the error body, no 307
+    app.add_middleware(  # body size and read time, answered in the error body
+        _limits.guard,
+        limits=emulator.config.limits,
+        answer=lambda message: emulator.error_response(ApiError("invalid_request", message)),
+    )
     return app

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from ._app import DEFAULT_API_KEYS, REVISIONS, EmulatorConfig, create_app
 from ._faults import FAULTS, UnknownFaultError
+from ._limits import server_protocol
 
 __all__ = ["add_arguments", "list_faults", "run"]
 
@@ -164,7 +165,14 @@ def run(args: argparse.Namespace) -> int:
         print(f"faults: {', '.join(config.faults)}", flush=True)
     if config.test_control:
         print("test control: POST /__emulator/clock (not part of the API)", flush=True)
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
+    server = uvicorn.Server(
+        uvicorn.Config(
+            app,
+            log_level="warning",
+            lifespan="on",
+            http=server_protocol(config.limits),  # a late request head closes (_limits)
+        )
+    )
     try:
         server.run(sockets=[sock])
     except KeyboardInterrupt:

@@ -18,8 +18,12 @@ JSON pointer. Text output::
     checked 3 exchanges in 1 file against revision 2025-12: 1 violation (1 rule), 1 drift
 
 Each file is checked against ``--revision``; without it, against the revision
-a cassette names in its metadata (recorded under it), else the default. So
-``check cassettes/`` checks each revision's recordings by their own revision.
+a cassette names in its metadata (recorded under it), else the revision its
+traffic's shape shows (``outputs`` 2025-12, ``steps`` the newest; `_shape`),
+else the newest. So ``check cassettes/`` checks each revision's recordings by
+their own revision, and a HAR file by its era. A choice by shape or default
+is printed first (``app.har: revision 2026-11 (by its shape: ...)``; in JSON,
+the file's ``revision_chosen``).
 
 A folder is checked file by file: a file that cannot be read is reported on
 stderr in one line (``check: path:line: why``) and the others are still
@@ -54,6 +58,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from ._findings import Drift, Violation
+from ._shape import revision_by_shape
 from ._sources import Sourced, SourceError, read_source, source_files
 from ._spec import DEFAULT_REVISION, Revision, SpecError, load_revision
 from ._traffic import split_url
@@ -73,7 +78,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--revision",
         help="spec revision for every file (default: the revision a cassette was recorded "
-        f"under, else {DEFAULT_REVISION})",
+        f"under, else the one its shape shows: outputs 2025-12, steps {DEFAULT_REVISION})",
     )
     parser.add_argument(
         "--strict-schema",
@@ -140,11 +145,18 @@ def _text(source: Sourced, violations: list[Violation], drift: list[Drift]) -> l
     return lines
 
 
-def _revision_of(source: Sourced, chosen: str | None) -> Revision:
-    """--revision; else the one the cassette was recorded under; else the default."""
+def _revision_of(source: Sourced, chosen: str | None) -> tuple[Revision, str]:
+    """--revision; else the one the cassette was recorded under; else the one the traffic's
+    shape shows (``_shape``: outputs 2025-12, steps the newest); else the default. With the
+    reason when neither the option nor metadata said (it is printed)."""
     recorded = source.metadata.get("revision")
-    name = chosen or (recorded if isinstance(recorded, str) else None) or DEFAULT_REVISION
-    return load_revision(name)
+    name = chosen or (recorded if isinstance(recorded, str) else None)
+    if name:
+        return load_revision(name), ""
+    guess = revision_by_shape(source.exchanges)
+    if guess is not None:
+        return load_revision(guess.revision), f"by its shape: {guess.reason}"
+    return load_revision(DEFAULT_REVISION), "the default: no metadata, and no shape says"
 
 
 EXIT_CLEAN, EXIT_VIOLATIONS, EXIT_UNREADABLE, EXIT_INTERNAL = 0, 1, 2, 3
@@ -195,7 +207,7 @@ def _run(args: argparse.Namespace) -> int:
     for path in files:
         try:
             source = read_source(path)
-            revision = _revision_of(source, args.revision)
+            revision, why = _revision_of(source, args.revision)
         except (SourceError, SpecError) as exc:
             message = f"{path}: {exc}" if isinstance(exc, SpecError) else str(exc)
             _say(f"check: {message}", sys.stderr)
@@ -206,6 +218,8 @@ def _run(args: argparse.Namespace) -> int:
             _say(f"check: no exchanges in {path}", sys.stderr)
             empty.append(str(path))
         used[revision.name] = used.get(revision.name, 0) + 1
+        if why:
+            text.append(f"{path}: revision {revision.name} ({why})")
         try:
             violations, drift, failed = _check_file(source, revision, strict=args.strict_schema)
         except Exception as exc:  # check_scenario keeps each exchange's failure; this is the rest
@@ -224,6 +238,7 @@ def _run(args: argparse.Namespace) -> int:
                 "file": str(path),
                 "kind": source.kind,
                 "revision": revision.name,
+                **({"revision_chosen": why} if why else {}),
                 "exchanges": len(source.exchanges),
                 "violations": [{**v.as_dict(), "exchange": _exchange_of(v)} for v in violations],
                 "drift": [d.as_dict() for d in drift],
@@ -251,11 +266,11 @@ def _run(args: argparse.Namespace) -> int:
             _say(line, sys.stdout)
         checked = len(files) - len(unreadable)
         if nothing:
-            why = (
+            reasons = (
                 [f"{_plural(len(unreadable), 'file')} unreadable (see above)"] if unreadable else []
             )
-            why += [f"no exchanges in {_plural(len(empty), 'file')}"] if empty else []
-            line = "nothing checked: " + "; ".join(why)
+            reasons += [f"no exchanges in {_plural(len(empty), 'file')}"] if empty else []
+            line = "nothing checked: " + "; ".join(reasons)
         else:
             line = (
                 f"checked {_plural(total_exchanges, 'exchange')} in {_plural(checked, 'file')} "

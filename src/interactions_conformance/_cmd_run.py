@@ -65,8 +65,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     target.add_argument(
         "--revision",
-        help=f"spec revision (default: the target profile's, else {DEFAULT_REVISION}; "
-        "the live profiles speak 2026-05)",
+        help="spec revision (default: the target profile's, else the newest, "
+        f"{DEFAULT_REVISION}; no built-in profile pins one)",
     )
     target.add_argument(
         "--profile",
@@ -387,25 +387,41 @@ def _environment(args: argparse.Namespace) -> dict[str, str]:
 
 
 def _print_areas(results: dict[str, Any]) -> None:
+    """Per area: rule counts, and the score side by side (held, MUST, coverage; _verdicts)."""
+    from ._verdicts import percent
+
     by_area: dict[str, Counter[str]] = {}
     for rule in results.get("rules", {}).values():
-        # a rule with no area here is another revision's (its tests are skipped with the reason)
-        area = rule.get("area") or "(other rev.)"
-        by_area.setdefault(area, Counter())[rule["status"]] += 1
-    print("\nper area (rules): passed / failed / skipped / known deviation / not exercised")
-    for area in sorted(by_area):
-        c = by_area[area]
+        if rule.get("applicable", True):
+            by_area.setdefault(rule.get("area") or "?", Counter())[rule["status"]] += 1
+    scores = results.get("score", {}).get("areas", {})
+    print(
+        "\nper area (rules): passed / failed / deviation / fixed / skipped / "
+        "not exercised;  held  MUST  coverage"
+    )
+    rows = [*sorted(by_area), "all"]
+    for area in rows:
+        c = by_area.get(area) or sum(by_area.values(), Counter())
+        s = scores.get(area) if area != "all" else results.get("score", {}).get("overall")
+        rates = (
+            "".join(f"{percent(s[k]):>6}" for k in ("pass_rate", "must_rate", "coverage"))
+            if s
+            else ""
+        )
         print(
-            f"  {area:<13} {c['passed']:>3} / {c['failed']:>3} / {c['skipped']:>3} / "
-            f"{c['deviation']:>3} / {c['not exercised']:>3}"
+            f"  {area:<13} {c['passed']:>3} / {c['failed']:>3} / {c['deviation']:>3} / "
+            f"{c['deviation fixed']:>3} / {c['skipped']:>3} / {c['not exercised']:>3};  {rates}"
         )
 
 
 def _incomplete(results: dict[str, Any]) -> str:
     """Why the run has no full verdict ("" when it has one)."""
+    # _verdicts: "complete": false with the reasons in "incomplete" (coverage, token budget)
     flag = results.get("incomplete")
-    if flag:
-        return flag if isinstance(flag, str) else "the results say incomplete"
+    if results.get("complete") is False or (flag and results.get("complete") is None):
+        if isinstance(flag, list) and flag:
+            return "; ".join(str(reason) for reason in flag)
+        return flag if isinstance(flag, str) and flag else "the results say incomplete"
     budget = sum(
         1 for r in results.get("rules", {}).values() if "token budget" in str(r.get("reason", ""))
     )

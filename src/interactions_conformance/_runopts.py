@@ -1,7 +1,8 @@
-"""The plugin's run options: client limits, selection, generation knobs, secrets, workers.
+"""The plugin's run options: client limits, selection, generation knobs, secrets, preflight.
 
 Loaded with the plugin (``_plugin.pytest_plugins``); each hook here calls a small module
-(`_selection`, `_redact`, `_workers`) and holds no logic of its own. Precedence as the
+(`_selection`, `_redact`, `_preflight`) and holds no logic of its own (pytest-xdist workers'
+results are merged by the plugin itself: each report carries its test's record). Precedence as the
 plugin's: command-line option > environment > default.
 """
 
@@ -177,8 +178,6 @@ def pytest_configure(config: pytest.Config) -> None:
     )
     scrub_terminal(config)
     _hypothesis_settings(config)
-    if config.pluginmanager.hasplugin("xdist"):
-        config.pluginmanager.register(_XdistHooks(), "interactions-conformance-xdist")
 
 
 def _preflight(config: pytest.Config) -> None:
@@ -300,28 +299,6 @@ def pytest_runtest_makereport(
     scrub_report(report)  # outermost: after every other plugin has shaped the report
 
 
-class _XdistHooks:
-    """Only registered when pytest-xdist is active (its hooks exist only then)."""
-
-    @pytest.hookimpl(optionalhook=True)
-    def pytest_testnodedown(self, node: Any, error: Any) -> None:
-        from ._findings import Drift
-        from ._plugin import RuleOutcome, Target, _state
-        from ._workers import KEY, merge_worker
-
-        payload = getattr(node, "workeroutput", {}).get(KEY)
-        if payload:
-            merge_worker(_state(node.config), payload, RuleOutcome, Drift, Target)
-
-    def pytest_sessionfinish(self, session: pytest.Session) -> None:
-        from ._plugin import _state
-        from ._workers import KEY, worker_payload
-
-        output = getattr(session.config, "workeroutput", None)
-        if output is not None:  # on a worker
-            output[KEY] = worker_payload(_state(session.config))
-
-
 @pytest.hookimpl(trylast=True)
 def pytest_sessionfinish(session: pytest.Session) -> None:
     """``run`` without ``--results``: the results go to its temporary file, silently (a
@@ -335,6 +312,6 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     from ._plugin import _state
 
     state = _state(session.config)
-    if state.target is None and not state.rules:
+    if state.target is None and not state.records:
         return  # nothing ran (a usage error, --list): no results, as with --results
     Path(path).write_text(json.dumps(state.results(), indent=2) + "\n", "utf-8")

@@ -2,7 +2,7 @@
 
 Every check here has the same signature::
 
-    check(interaction, request=None, *, revision="2025-12", where="") -> list[Violation]
+    check(interaction, request=None, *, revision=DEFAULT_REVISION, where="") -> list[Violation]
 
 ``interaction`` is any JSON value (a check never assumes the shape the
 schema promises), ``request`` is the create request body when known (None

@@ -6,10 +6,12 @@ start it with ``running_emulator(...)``, which serves it with uvicorn on a
 free loopback port in a background thread::
 
     with running_emulator(faults=("stream-no-start",)) as base_url:
-        httpx.post(f"{base_url}/v1beta/interactions", ...)
+        httpx.post(f"{base_url}/v1/interactions", ...)  # or /v1beta: the same API
 
 From the shell: ``interactions-conformance serve [--port 0] [--fault NAME] [--revision R]``.
-Each request may pick its revision with the ``Api-Revision`` header (2026-05-20: steps).
+A request without an ``Api-Revision`` header (today's SDKs send none) is answered in the
+newest revision, or ``revision=`` / ``--revision``; ``Api-Revision: 2026-05-20`` (or a later
+date) asks for 2026-05, ``2026-05-07`` for 2025-12 (``_wire.revision_for_header``).
 The default API keys are ``emulator-key`` and ``emulator-key-2``. Hostile input gets a 400
 in the documented error body (``Limits``: body size and read time, nesting; ``_limits.py``).
 """

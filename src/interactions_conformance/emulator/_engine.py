@@ -92,10 +92,29 @@ MODELS = frozenset(
         "gemini-3-pro-preview",
         "gemini-3-flash-preview",
         "gemini-3-pro-image-preview",
+        # google-genai 3.6.1 types/interactions/model.py Model: the text and image models of
+        # today's guide pages (gemini-3.5-flash, gemini-3.8-flash, ...), which today's SDKs send
+        "gemini-flash-latest",
+        "gemini-flash-lite-latest",
+        "gemini-pro-latest",
+        "gemini-3.5-flash-lite",
+        "gemini-3.1-pro-preview",
+        "gemini-3.1-flash-lite",
+        "gemini-3.1-flash-lite-image",
+        "gemini-3-pro-image",
+        "gemini-3.1-flash-image",
+        "gemini-3.5-flash",
+        "gemini-3.6-flash",
+        "gemini-3.7-flash",
+        "gemini-3.8-flash",
+        "gemini-4-argon",
     }
 )
 DEEP_RESEARCH = "deep-research-pro-preview-12-2025"
-AGENTS = frozenset({DEEP_RESEARCH})
+# google-genai 3.6.1 agentoption.py: the deep research agents (antigravity needs its own config)
+AGENTS = frozenset(
+    {DEEP_RESEARCH, "deep-research-preview-04-2026", "deep-research-max-preview-04-2026"}
+)
 
 BUILTIN_TOOLS = ("google_search", "code_execution", "url_context")
 MEDIA_TYPES = ("image", "audio", "video", "document")

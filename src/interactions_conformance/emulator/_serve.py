@@ -8,7 +8,8 @@ import socket
 import sys
 from pathlib import Path
 
-from ._app import DEFAULT_API_KEYS, REVISIONS, EmulatorConfig, create_app
+from .._spec import DEFAULT_REVISION
+from ._app import API_VERSIONS, DEFAULT_API_KEYS, REVISIONS, EmulatorConfig, create_app
 from ._faults import FAULTS, UnknownFaultError
 from ._limits import server_protocol
 
@@ -37,9 +38,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--revision",
         choices=list(REVISIONS),
-        default=REVISIONS[0],
-        help=f"revision answered when a request sends no Api-Revision header (default {REVISIONS[0]}); "
-        "the header picks one per request",
+        default=DEFAULT_REVISION,
+        help="revision answered when a request sends no Api-Revision header, as today's SDKs "
+        f"do (default: the newest, {DEFAULT_REVISION}); the header picks one per request",
     )
     parser.add_argument(
         "--api-key",
@@ -155,12 +156,14 @@ def run(args: argparse.Namespace) -> int:
     except OSError as exc:
         print(f"error: cannot bind {args.host}:{args.port}: {exc}", file=sys.stderr)
         return 2
+    sock.listen(2048)  # before the URL is printed: a client that reads it may connect at once
     host, port = sock.getsockname()[:2]
     shown = f"[{host}]" if ":" in host else host
     print(f"interactions-conformance emulator on http://{shown}:{port}", flush=True)
     print(f"API keys: {', '.join(masked(k) for k in keys)}", flush=True)
     print(f"tier: {config.tier}; storage: {config.db_path or 'memory'}", flush=True)
     print(f"revision (no Api-Revision header): {config.revision}", flush=True)
+    print(f"paths: {', '.join(f'/{v}/interactions' for v in API_VERSIONS)}", flush=True)
     if config.faults:
         print(f"faults: {', '.join(config.faults)}", flush=True)
     if config.test_control:

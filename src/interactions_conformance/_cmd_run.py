@@ -92,6 +92,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     target.add_argument(
         "--strict-schema", action="store_true", help="unknown fields are violations, not drift"
     )
+    target.add_argument(
+        "--strict-deviations",
+        action="store_true",
+        help="a known deviation that held (deviation fixed) fails the run",
+    )
     limits = parser.add_argument_group("limits")
     limits.add_argument(
         "--request-timeout",
@@ -352,6 +357,8 @@ def _pytest_args(args: argparse.Namespace, results: Path) -> list[str]:
         _option(argv, "--cassette-dir", Path.cwd() / "cassettes")
     if args.strict_schema:
         argv.append("--strict-schema")
+    if args.strict_deviations:
+        argv.append("--strict-deviations")
     for flag, values in (
         ("--emulator-fault", args.emulator_fault),
         ("--header", args.header),

@@ -126,6 +126,21 @@ def client_options(config: pytest.Config) -> dict[str, Any]:
     }
 
 
+def _check_faults(config: pytest.Config) -> None:
+    """An unknown --emulator-fault is a usage error once a test needs the target (run checks it
+    before starting pytest)."""
+    faults = config.getoption("--emulator-fault")
+    if faults and config.getoption("--target") == "emulator":
+        from .emulator._faults import FAULTS  # only when asked: the emulator's imports
+
+        unknown = [f for f in faults if f not in FAULTS]
+        if unknown:
+            raise pytest.UsageError(
+                f"--emulator-fault {unknown[0]}: no such fault mode "
+                "(interactions-conformance serve --list-faults lists them)"
+            )
+
+
 def workers_of_run() -> int:
     """How many xdist workers share the run (1 outside xdist; set on each worker)."""
     return max(int(os.environ.get("PYTEST_XDIST_WORKER_COUNT") or 1), 1)
@@ -151,16 +166,6 @@ def _validate(config: pytest.Config) -> None:
     examples = config.getoption("--max-examples")
     if examples is not None and examples < 1:
         raise pytest.UsageError(f"--max-examples must be 1 or more, not {examples}")
-    faults = config.getoption("--emulator-fault")
-    if faults:
-        from .emulator._faults import FAULTS  # only when asked: the emulator's imports
-
-        unknown = [f for f in faults if f not in FAULTS]
-        if unknown:
-            raise pytest.UsageError(
-                f"--emulator-fault {unknown[0]}: no such fault mode "
-                "(interactions-conformance serve --list-faults lists them)"
-            )
 
 
 @pytest.hookimpl(trylast=True)
@@ -252,6 +257,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     from ._plugin import AREAS, _rule_ids_of_every_revision, _state
 
     if any("conformance" in getattr(item, "fixturenames", ()) for item in items):
+        _check_faults(config)
         _preflight(config)
     areas = set(AREAS)
     infos = {item.nodeid: _test_info(item, areas) for item in items}

@@ -42,7 +42,7 @@ from interactions_conformance._assertions import expect_ok, require
 from interactions_conformance._sse import parse_sse
 from interactions_conformance._suite import outputs_of, where_output
 from interactions_conformance._traffic import Exchange
-from interactions_conformance._wire import CANONICAL_REVISION
+from interactions_conformance._wire import CANONICAL_REVISION, request_to_wire
 from interactions_conformance.checks import check_client_error, check_event_ids, grammar_for
 from interactions_conformance.strategies import (
     MUTATIONS,
@@ -90,11 +90,22 @@ def _features(conformance: Any) -> set[str]:
 def _spellable(body: Any, revision: str) -> bool:
     """Whether a canonical request has a spelling in ``revision`` (_wire.request_to_wire).
 
-    One has none: a 2025-12 file_search_result carries no call_id, which a 2026-05
-    file_search_result step requires (step.json), so such history cannot be sent there.
+    Two have none: a 2025-12 file_search_result carries no call_id, which a 2026-05
+    file_search_result step requires (step.json), so such history cannot be sent there; and a
+    ``response_mime_type`` that is not a text mime type (a wrong-typed one, null included) has
+    no place in a 2026-05 ``response_format``: sent as it is, it is a legacy field, answered
+    with the legacy-schema message that names no field (a false ERR-MESSAGE-FIELD); a null one
+    is dropped by the translation, so the wrong value never reaches the target (a false
+    SCHEMA-REQUEST: the valid request is accepted).
     """
     if revision == CANONICAL_REVISION:
         return True
+    if isinstance(body, dict) and "response_mime_type" in body:
+        mime = body["response_mime_type"]
+        if mime not in ("application/json", "text/plain"):
+            return False
+        if "response_mime_type" in request_to_wire(body, revision):
+            return False
     turns = body.get("input") if isinstance(body, dict) else None
     return not any(
         isinstance(item, dict) and item.get("type") == "file_search_result"

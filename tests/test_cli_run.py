@@ -48,7 +48,7 @@ def test_run_fails_with_the_rule_on_a_faulty_emulator(tmp_path: Path) -> None:
 
 def test_run_usage_error(tmp_path: Path) -> None:
     run = _run(tmp_path, "--target", "live", "--api-key", "")
-    assert run.returncode == 4, run.stdout + run.stderr  # pytest's usage error
+    assert run.returncode == 2, run.stdout + run.stderr  # run: usage error (pytest says 4)
     assert "--target live needs an API key" in run.stderr
 
 

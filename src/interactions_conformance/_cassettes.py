@@ -210,8 +210,8 @@ class Cassette:
     # -- scrubbing ---------------------------------------------------------------
 
     def _key_slot(self, value: str | None) -> str | None:
-        if value is None:
-            return None
+        if not value:
+            return value  # an empty header or ?key= holds no key: kept empty, not a placeholder
         for secret, placeholder in zip(self.known_keys, _KEY_PLACEHOLDERS, strict=False):
             if secret and value == secret:
                 return placeholder
@@ -354,7 +354,7 @@ class Cassette:
             lname = name.lower()
             if lname in _DROP_RESPONSE:
                 continue
-            text = _KEY_PLACEHOLDERS[0] if lname in SECRET_HEADERS else self.scrub(value)
+            text = _KEY_PLACEHOLDERS[0] if lname in SECRET_HEADERS and value else self.scrub(value)
             kept.setdefault(lname, []).append(text)
         stored_body: dict[str, Any]
         if is_sse:

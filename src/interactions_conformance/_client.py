@@ -20,11 +20,52 @@ from ._spec import DEFAULT_REVISION
 from ._traffic import Exchange, Request, Response
 from ._wire import request_to_wire
 
-__all__ = ["ApiClient", "TokenBudgetExceeded", "tokens_used"]
+__all__ = [
+    "DEFAULT_REQUEST_TIMEOUT",
+    "ApiClient",
+    "RateLimiter",
+    "TokenBudgetExceeded",
+    "tokens_used",
+]
 
 Observer = Callable[[Exchange], None]
+# Seconds without a byte before a request fails: long enough for a live generation (a stream
+# counts per chunk), short enough that a hung target costs a test seconds, not minutes.
+DEFAULT_REQUEST_TIMEOUT = 30.0
 _RETRY_STATUSES = frozenset({429, 503})
 _USE_DEFAULT: Any = object()
+
+
+class RateLimiter:
+    """At most ``rate`` requests per second, shared by every client of a run (live quotas).
+
+    Spaces requests evenly (a minimum interval) rather than bursting: a per-minute quota is
+    never hit by a burst at the start of a minute.
+    """
+
+    def __init__(
+        self,
+        rate: float,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        if not rate > 0:
+            raise ValueError(f"the rate limit must be a positive number of requests/s, not {rate}")
+        self.interval = 1.0 / rate
+        self._clock = clock
+        self._sleep = sleep
+        self._next = 0.0
+
+    def wait(self) -> None:
+        now = self._clock()
+        if now < self._next:
+            self._sleep(self._next - now)
+            now = self._next
+        self._next = now + self.interval
+
+    def __repr__(self) -> str:
+        return f"RateLimiter({1.0 / self.interval:g}/s)"
 
 
 class TokenBudgetExceeded(Exception):
@@ -72,7 +113,7 @@ class ApiClient:
         api_key: str | None,
         *,
         api_version: str = "v1beta",
-        timeout: float = 120.0,
+        timeout: float = DEFAULT_REQUEST_TIMEOUT,
         extra_headers: Mapping[str, str] | None = None,
         max_retries: int = 4,
         max_retry_wait: float = 30.0,
@@ -81,6 +122,7 @@ class ApiClient:
         sleep: Callable[[float], None] = time.sleep,
         revision: str = DEFAULT_REVISION,
         api_revision: str | None = None,
+        rate_limiter: RateLimiter | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         # Bodies given to create() are in the canonical (2025-12) shape and are spelled in
@@ -98,7 +140,13 @@ class ApiClient:
         self.tokens = 0
         self._sleep = sleep
         self._transport = transport  # shared by with_key: one cassette per test
+        self.timeout = timeout
+        self.rate_limiter = rate_limiter
         self._http = httpx.Client(timeout=timeout, transport=transport)
+
+    def __repr__(self) -> str:  # never the key (pytest and Hypothesis print arguments)
+        key = "none" if self.api_key is None else "***"
+        return f"ApiClient({self.base_url!r}, api_key={key}, revision={self.revision!r})"
 
     def close(self) -> None:
         self._http.close()
@@ -123,6 +171,8 @@ class ApiClient:
             sleep=self._sleep,
             revision=self.revision,
             api_revision=self.api_revision,
+            timeout=self.timeout,
+            rate_limiter=self.rate_limiter,
         )
         other.observers = self.observers
         return other
@@ -130,7 +180,10 @@ class ApiClient:
     # -- the API -----------------------------------------------------------------
 
     def url(self, path: str) -> str:
-        """``interactions/x`` is under the API version; ``/upload/v1beta/files`` is taken as it is."""
+        """``interactions/x`` is under the API version; ``/upload/v1beta/files`` is taken as it
+        is; an absolute URL (an upload URL the target handed out, on any origin) is used as it is."""
+        if path.startswith(("http://", "https://")):
+            return path
         if path.startswith("/"):
             return f"{self.base_url}{path}"
         return f"{self.base_url}/{self.api_version}/{path}"
@@ -144,8 +197,10 @@ class ApiClient:
         a body exactly as written, e.g. a legacy body on purpose, use ``request()``.
         """
         wire = request_to_wire(dict(body), self.revision)
+        # Only ``stream: true`` asks for a stream: a wrongly typed ``"yes"`` that the target
+        # accepts is a JSON answer, and is read as one unless the answer says it is SSE.
         return self.request(
-            "POST", "interactions", json_body=wire, stream=bool(body.get("stream")), **kwargs
+            "POST", "interactions", json_body=wire, stream=body.get("stream") is True, **kwargs
         )
 
     def get(
@@ -247,10 +302,12 @@ class ApiClient:
         stream: bool,
         label: str,
     ) -> Exchange:
-        request = self._http.build_request(
-            method, url, params=query, headers=headers, content=body or None
-        )
+        # The URL's own query (an upload URL's upload_id) is kept: params would replace it.
+        target = httpx.URL(url).copy_merge_params(dict(query)) if query else httpx.URL(url)
+        request = self._http.build_request(method, target, headers=headers, content=body or None)
         self.requests_made += 1
+        if self.rate_limiter is not None:
+            self.rate_limiter.wait()
         response = self._http.send(request, stream=True)
         try:
             chunks = tuple(chunk for chunk in response.iter_bytes() if chunk)

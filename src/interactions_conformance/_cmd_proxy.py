@@ -94,6 +94,9 @@ def _on_term(_sig: int, _frame: FrameType | None) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    if not 0 <= args.port <= 65535:
+        print(f"error: --port {args.port}: a port is 0-65535 (0 picks a free one)", file=sys.stderr)
+        return 2
     import uvicorn
 
     from ._proxy import MiB, Proxy, ProxyConfig, listening_socket, uvicorn_config

@@ -32,6 +32,12 @@ _MIN_TEXT_WIDTH = 30  # below this, statements wrap on their own lines instead o
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
+        "ids",
+        nargs="*",
+        metavar="ID",
+        help="show these rules in full: statement, sources, decision, the tests that exercise it",
+    )
+    parser.add_argument(
         "--revision", default=DEFAULT_REVISION, help="spec revision (default %(default)s)"
     )
     parser.add_argument("--area", help="only this area")
@@ -97,6 +103,8 @@ def run(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
+    if args.ids:
+        return _show(revision, args.ids)
     selected = [
         r
         for r in revision.rules.values()
@@ -122,3 +130,81 @@ def run(args: argparse.Namespace) -> int:
         for rule in items:
             print("\n".join(_rule_lines(rule, width)))
     return 0
+
+
+def _suite_tests() -> list[tuple[str, tuple[str, ...], tuple[str, ...]]]:
+    """(test id, rules it declares, area markers of its module) for every suite test, read
+    from the suites' source (no import, no collection)."""
+    import ast
+
+    from ._cmd_run import suites_root
+
+    found = []
+    for path in sorted(suites_root().glob("test_*.py")):
+        tree = ast.parse(path.read_text("utf-8"))
+        areas: list[str] = []
+        for node in tree.body:
+            if isinstance(node, ast.Assign) and any(
+                isinstance(t, ast.Name) and t.id == "pytestmark" for t in node.targets
+            ):
+                areas += [
+                    n.attr
+                    for n in ast.walk(node.value)
+                    if isinstance(n, ast.Attribute)
+                    and isinstance(n.value, ast.Attribute)
+                    and n.value.attr == "mark"
+                ]
+        for fn in ast.walk(tree):
+            if isinstance(fn, ast.FunctionDef) and fn.name.startswith("test"):
+                rules = [
+                    arg.value
+                    for dec in fn.decorator_list
+                    if isinstance(dec, ast.Call)
+                    and isinstance(dec.func, ast.Attribute)
+                    and dec.func.attr == "rule"
+                    for arg in dec.args
+                    if isinstance(arg, ast.Constant) and isinstance(arg.value, str)
+                ]
+                found.append((f"{path.name}::{fn.name}", tuple(rules), tuple(areas)))
+    return found
+
+
+def _show(revision: Any, ids: list[str]) -> int:
+    import difflib
+
+    tests = _suite_tests()
+    code = 0
+    for wanted in ids:
+        rule = revision.rules.get(wanted.upper())
+        if rule is None:
+            close = difflib.get_close_matches(wanted.upper(), list(revision.rules), n=3)
+            hint = f"; closest: {', '.join(close)}" if close else ""
+            print(f"error: revision {revision.name} has no rule {wanted}{hint}", file=sys.stderr)
+            code = 2
+            continue
+        print(f"{rule.id}  {rule.level}  ({rule.area}, revision {revision.name})")
+        print(f"  {rule.statement}")
+        print("  sources:")
+        for source in rule.sources:
+            quote = f': "{source.quote}"' if source.quote else ""
+            print(f"    - {source.kind} {source.ref}{quote}")
+        if rule.decision:
+            print("  decision (the sources disagreed):")
+            for line in textwrap.wrap(rule.decision, 90):
+                print(f"    {line}")
+        if rule.exercised == "traffic":
+            mine = [t for t, _, areas in tests if rule.area in areas] or [t for t, _, _ in tests]
+            print(
+                f"  exercised: on every exchange (traffic rule); run --rule {rule.id} runs the "
+                f"{len(mine)} tests of area {rule.area}:"
+            )
+        elif rule.exercised not in ("http", ""):
+            mine = []
+            print(f"  exercised: {rule.exercised}")
+        else:
+            mine = [t for t, rules, _ in tests if rule.id in rules]
+            print(f"  tests ({len(mine)}):")
+        for test in mine:
+            print(f"    {test}")
+        print(f"  run: interactions-conformance run --rule {rule.id}")
+    return code

@@ -70,6 +70,9 @@ AREAS: dict[str, str] = {
     "status": "the statuses a revision adds (2026-05: incomplete, budget_exceeded)",
 }
 
+# Client limits, selection, generation knobs, console scrubbing and workers: _runopts.py.
+pytest_plugins = ["interactions_conformance._runopts"]
+
 _STASH: pytest.StashKey[ConformanceState] = pytest.StashKey()
 _RECORD: pytest.StashKey[TestRecord] = pytest.StashKey()
 
@@ -186,8 +189,9 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 class Target:
     name: str  # emulator | live | the URL
     base_url: str
-    api_key: str | None
-    second_api_key: str | None
+    # Never in a repr: pytest and Hypothesis print fixtures' reprs in failures (CI logs).
+    api_key: str | None = dataclasses.field(repr=False)
+    second_api_key: str | None = dataclasses.field(repr=False)
     profile: Profile
     revision: Revision
     strict: bool
@@ -369,6 +373,8 @@ class ConformanceState:
     def client(
         self, target: Target, key: str | None, label: str, transport: Any = None
     ) -> ApiClient:
+        from ._runopts import client_options  # registered by pytest_plugins: imported there
+
         client = ApiClient(
             target.base_url,
             key,
@@ -376,6 +382,7 @@ class ConformanceState:
             transport=transport,
             revision=target.revision.name,
             api_revision=target.revision.meta.get("api_revision_header"),
+            **client_options(self.config),
         )
         client.tokens = self.tokens
         client.observers.append(self.observer(target))

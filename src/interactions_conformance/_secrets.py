@@ -19,6 +19,7 @@ __all__ = [
     "SECRET_HEADERS",
     "KeyScrubber",
     "find_secrets",
+    "register_secret",
     "scrub_headers",
     "scrub_text",
     "scrub_url",
@@ -31,13 +32,32 @@ _SECRET_QUERY = frozenset({"key", "api_key", "access_token"})
 GOOGLE_KEY = re.compile(r"AIza[0-9A-Za-z_\-]{35}")
 
 
+# The run's own secrets (its keys, the values of secret-looking --header options), longest
+# first so that a key holding another is replaced whole: every writer that scrubs text
+# (reproduction lines, console output, cassettes) scrubs these too.
+_REGISTERED: dict[str, str] = {}
+
+
+def register_secret(value: str, placeholder: str = KEY_PLACEHOLDER) -> None:
+    """Scrub ``value`` from every text from now on (short values are ignored: noise)."""
+    if value and len(value) >= 6 and value not in _REGISTERED:
+        _REGISTERED[value] = placeholder
+        ordered = sorted(_REGISTERED.items(), key=lambda item: -len(item[0]))
+        _REGISTERED.clear()
+        _REGISTERED.update(ordered)
+
+
 def scrub_text(text: str) -> str:
+    for secret, placeholder in _REGISTERED.items():
+        if secret in text:
+            text = text.replace(secret, placeholder)
     return GOOGLE_KEY.sub(KEY_PLACEHOLDER, text)
 
 
 def scrub_headers(headers: Mapping[str, str]) -> dict[str, str]:
     return {
-        name: (KEY_PLACEHOLDER if name.lower() in SECRET_HEADERS else scrub_text(value))
+        # An empty secret header holds nothing to hide: a placeholder would invent a key.
+        name: (KEY_PLACEHOLDER if name.lower() in SECRET_HEADERS and value else scrub_text(value))
         for name, value in headers.items()
     }
 

@@ -123,6 +123,10 @@ class Profile:
         )
 
 
+def builtin_names() -> list[str]:
+    return sorted(p.stem for p in _PROFILES.glob("*.toml"))
+
+
 def _check_deviations(deviations: dict[str, str], path: str) -> None:
     """Every deviation names a rule of some revision: a typo would silently tolerate nothing."""
     if not deviations:
@@ -137,11 +141,23 @@ def _check_deviations(deviations: dict[str, str], path: str) -> None:
 
 
 def load_profile(path: str | Path) -> Profile:
+    """A profile file, or a built-in profile by name (``third-party``) when no such file exists."""
+    name = str(path)
     path = Path(path)
+    if not path.exists() and path.suffix == "" and "/" not in name and "\\" not in name:
+        if name in builtin_names():
+            return load_profile(_PROFILES / f"{name}.toml")
+        raise ProfileError(
+            f"no profile file {name!r} and no built-in profile of that name; built-ins "
+            f"({', '.join(builtin_names())}) live in {_PROFILES}: copy one to start yours"
+        )
     try:
         data = tomllib.loads(path.read_text("utf-8"))
     except OSError as exc:
-        raise ProfileError(f"cannot read profile {path}: {exc}") from exc
+        raise ProfileError(
+            f"cannot read profile {path}: {exc.strerror or exc} (built-in profiles: "
+            f"{', '.join(builtin_names())}, in {_PROFILES})"
+        ) from exc
     except tomllib.TOMLDecodeError as exc:
         raise ProfileError(f"profile {path} is not valid TOML: {exc}") from exc
     return Profile.from_data(data, str(path))
@@ -151,6 +167,7 @@ def builtin_profile(name: str) -> Profile:
     """One of the profiles shipped with the package: emulator, live-free, live-paid, third-party."""
     path = _PROFILES / f"{name}.toml"
     if not path.is_file():
-        known = ", ".join(sorted(p.stem for p in _PROFILES.glob("*.toml")))
-        raise ProfileError(f"no built-in profile {name!r}; known: {known}")
+        raise ProfileError(
+            f"no built-in profile {name!r}; known: {', '.join(builtin_names())} (in {_PROFILES})"
+        )
     return load_profile(path)

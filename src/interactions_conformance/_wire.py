@@ -415,6 +415,18 @@ def _response_format_to_wire(body: dict[str, Any]) -> None:
     formats: list[Any] = []
     if wire_format:
         formats = list(schema) if isinstance(schema, list) else [schema]
+        if mime is not None:
+            # 2026-05 removed response_mime_type: a text mime type moves into the text format
+            # that has none; left on the body it would be a legacy field the target rejects.
+            if mime not in _TEXT_MIMES:
+                return  # a mime type 2026-05 cannot say: left as it is
+            body.pop("response_mime_type")
+            formats = [
+                {**f, "mime_type": mime}
+                if isinstance(f, dict) and f.get("type") == "text" and "mime_type" not in f
+                else f
+                for f in formats
+            ]
     elif schema is not None:  # the canonical JSON Schema, even a malformed one: it stays as
         # the schema, so a wrong value is reported where 2026-05 holds it, not as a legacy field
         if mime is not None and mime not in _TEXT_MIMES:

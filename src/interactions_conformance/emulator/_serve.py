@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import os
 import socket
 import sys
+from pathlib import Path
 
 from .._spec import DEFAULT_REVISION
 from ._app import API_VERSIONS, DEFAULT_API_KEYS, REVISIONS, EmulatorConfig, create_app
@@ -80,10 +82,53 @@ def list_faults() -> str:
     return "\n".join(lines)
 
 
+def check_port(port: int) -> str | None:
+    """Why ``port`` cannot be bound (None when it can be tried)."""
+    if not 0 <= port <= 65535:
+        return f"--port {port}: a port is 0-65535 (0 picks a free one)"
+    return None
+
+
+def check_db(db: str | None) -> str | None:
+    """Why ``--db`` cannot be the emulator's SQLite file (None when it can)."""
+    if db is None:
+        return None
+    path = Path(db)
+    if path.is_dir():
+        return f"--db {db}: is a directory; give a file path such as {path / 'state.sqlite'}"
+    if path.exists():
+        try:
+            with path.open("rb") as handle:
+                head = handle.read(16)
+        except OSError as exc:
+            return f"--db {db}: cannot read it: {exc.strerror or exc}"
+        if head and head != b"SQLite format 3\x00":
+            return (
+                f"--db {db}: not an SQLite database (give a new path, or an emulator's state file)"
+            )
+        return None
+    if not path.parent.is_dir():
+        return f"--db {db}: the directory {path.parent} does not exist"
+    if not os.access(path.parent, os.W_OK):
+        return f"--db {db}: cannot create a file in {path.parent} (not writable)"
+    return None
+
+
+def masked(key: str) -> str:
+    """A key as ``serve`` prints it: the documented emulator keys in full, any other masked."""
+    if key in DEFAULT_API_KEYS:
+        return key
+    return f"{key[:4]}... ({len(key)} characters)" if len(key) > 8 else "***"
+
+
 def run(args: argparse.Namespace) -> int:
     if args.list_faults:
         print(list_faults())
         return 0
+    problem = check_port(args.port) or check_db(args.db)
+    if problem:
+        print(f"error: {problem}", file=sys.stderr)
+        return 2
     keys = tuple(args.api_key) or DEFAULT_API_KEYS
     try:
         config = EmulatorConfig(
@@ -118,7 +163,7 @@ def run(args: argparse.Namespace) -> int:
     host, port = sock.getsockname()[:2]
     shown = f"[{host}]" if ":" in host else host
     print(f"interactions-conformance emulator on http://{shown}:{port}", flush=True)
-    print(f"API keys: {', '.join(keys)}", flush=True)
+    print(f"API keys: {', '.join(masked(k) for k in keys)}", flush=True)
     print(f"tier: {config.tier}; storage: {config.db_path or 'memory'}", flush=True)
     print(f"revision (no Api-Revision header): {config.revision}", flush=True)
     print(f"paths: {', '.join(f'/{v}/interactions' for v in API_VERSIONS)}", flush=True)

@@ -35,8 +35,8 @@ __all__ = ["AllowEntry", "AuditItem", "AuditResult", "audit", "read_allow"]
 
 # SDK root type -> the schema it is the wire shape of.
 ROOTS = {
-    "CreateModelInteraction": "create-request",
-    "CreateAgentInteraction": "create-request",
+    "CreateModelInteraction": "create-request#/$defs/model-request",
+    "CreateAgentInteraction": "create-request#/$defs/agent-request",
     "Interaction": "interaction",
     "InteractionSSEEvent": "sse-event",
 }
@@ -165,6 +165,19 @@ class _Schemas:
                     yield from self.alternatives((part[0], f"{part[1]}/{key}/{i}"), depth + 1)
             if isinstance(sub.get("items"), dict):
                 yield from self.alternatives((part[0], f"{part[1]}/items"), depth + 1)
+            # Structural dispatch (``if: {type: object}``, ``if: {required: [model]}``): both arms.
+            arms = [(part[1], sub)] if "if" in sub else []
+            arms += [
+                (f"{part[1]}/allOf/{i}", m)
+                for i, m in enumerate(sub.get("allOf", []))
+                if isinstance(m, dict) and "if" in m
+            ]
+            for at, member in arms:
+                if _is_const_dispatch(member["if"]):
+                    continue
+                for arm in ("then", "else"):
+                    if isinstance(member.get(arm), dict):
+                        yield from self.alternatives((part[0], f"{at}/{arm}"), depth + 1)
             if isinstance(sub.get("additionalProperties"), dict):
                 yield from self.alternatives(
                     (part[0], f"{part[1]}/additionalProperties"), depth + 1
@@ -209,6 +222,11 @@ class _Schemas:
 
     def objects(self, node: _Node) -> list[_Node]:
         return [a for a in self.alternatives(node) if self.get(a).get("properties")]
+
+
+def _is_const_dispatch(cond: Any) -> bool:
+    props = cond.get("properties", {}) if isinstance(cond, dict) else {}
+    return any(isinstance(v, dict) and "const" in v for v in props.values())
 
 
 def _esc(token: str) -> str:
@@ -263,6 +281,7 @@ class _Auditor:
         self.values: set[str] = set()
         self.values_known: set[str] = set()
         self.sdk_only: set[str] = set()
+        self.union_use: dict[tuple[str, _Node], tuple[str, dict[str, _Node], set[str], Any]] = {}
 
     def add(self, item: AuditItem) -> None:
         self.items.setdefault(item.key, item)
@@ -272,8 +291,8 @@ class _Auditor:
         return f"{module} {cls}.{field}" if field else f"{module} {cls}"
 
     def pair(self, cls: str, node: _Node) -> None:
-        if (cls, node) in self.seen or cls not in self.models:
-            return
+        if (cls, node) in self.seen or not self.models.get(cls, {}).get("fields"):
+            return  # seen, or a model without declared fields (a free-form object)
         self.seen.add((cls, node))
         self.paired.setdefault(node, set()).add(cls)
         props = self.schemas.properties(node)
@@ -344,46 +363,63 @@ class _Auditor:
             target = t["name"]
             disc = self.models.get(target, {}).get("fields", {}).get("type", {}).get("type", {})
             if disc.get("kind") == "literal" and len(disc["values"]) == 1:
-                branch = self.schemas.branches(node, "type").get(str(disc["values"][0]))
-                if branch is not None:
-                    self.pair(target, branch)
+                value = str(disc["values"][0])
+                branches = self.schemas.branches(node, "type")
+                if value in branches:
+                    self.pair(target, branches[value])
+                    return
+                if branches:  # a union without this variant: not paired with another branch
+                    self.missing_variant(target, "type", value, f"{cls}.{wire}", node)
                     return
             objects = self.schemas.objects(node)
-            if objects:
-                self.pair(target, objects[0])
+            if objects:  # an untagged union (SpeakerConfig | List[SpeechConfig]): best overlap
+                fields = set(self.models.get(target, {}).get("fields", {}))
+                best = max(objects, key=lambda o: len(fields & set(self.schemas.properties(o))))
+                self.pair(target, best)
 
     def variants(self, cls: str, wire: str, t: dict[str, Any], node: _Node) -> None:
         key = t["discriminator"]
         branches = self.schemas.branches(node, key)
         name = f"{cls}.{wire}"
+        seen = self.union_use.setdefault((name, node), (key, branches, set(), t))[2]
         for value, variant in t["variants"].items():
+            seen.add(value)
             self.values.add(f"{name}={value}")
             if value in branches:
                 self.values_known.add(f"{name}={value}")
                 self.pair(variant, branches[value])
-                continue
-            self.add(
-                AuditItem(
-                    "missing-variant",
-                    variant,
-                    f"{self.sdk_at(variant)} ({key} {value!r}, in {name})",
-                    f"{_where(node)} has no branch for {key} {value!r}",
-                    f"add a {value!r} branch (and its $defs) to {_where(node)}",
-                )
+            else:
+                self.missing_variant(variant, key, value, name, node)
+
+    def missing_variant(self, variant: str, key: str, value: str, name: str, node: _Node) -> None:
+        self.add(
+            AuditItem(
+                "missing-variant",
+                variant,
+                f"{self.sdk_at(variant)} ({key} {value!r}, in {name})",
+                f"{_where(node)} has no branch for {key} {value!r}",
+                f"add a {value!r} branch (and its $defs) to {_where(node)}",
             )
-        for value in sorted(set(branches) - set(t["variants"])):
-            self.add(
-                AuditItem(
-                    "extra-variant",
-                    f"{name}={value}",
-                    f"{self.sdk_at(cls, wire)}: {_show(t)}",
-                    f"{_where(branches[value])}",
-                    f"the SDK has no {key} {value!r} here: remove the branch, or allow it "
-                    "with the source that shows it",
-                )
-            )
+        )
 
     def extras(self) -> None:
+        # A field may hold several discriminated unions (input: steps or contents): a branch
+        # is extra only when none of them has its value.
+        for (name, _node), (key, branches, seen, t) in sorted(
+            self.union_use.items(), key=lambda kv: kv[0][0]
+        ):
+            cls, _, wire = name.partition(".")
+            for value in sorted(set(branches) - seen):
+                self.add(
+                    AuditItem(
+                        "extra-variant",
+                        f"{name}={value}",
+                        f"{self.sdk_at(cls, wire)}: {_show(t)}",
+                        f"{_where(branches[value])}",
+                        f"the SDK has no {key} {value!r} here: remove the branch, or allow it "
+                        "with the source that shows it",
+                    )
+                )
         for node, classes in sorted(self.paired.items()):
             known = {w for c in classes for w in self.models[c]["fields"]}
             for prop in self.schemas.properties(node):
@@ -409,9 +445,10 @@ def audit(
     auditor = _Auditor(sdk, revision)
     for root, schema in ROOTS.items():
         t = sdk["roots"].get(root)
-        if t is None or schema not in revision.schemas:
+        doc, _, fragment = schema.partition("#")
+        if t is None or doc not in revision.schemas:
             continue
-        node: _Node = (schema, "")
+        node: _Node = (doc, fragment)
         if t.get("kind") == "model":
             auditor.pair(t["name"], node)
         else:

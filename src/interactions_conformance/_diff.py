@@ -956,6 +956,9 @@ def _type_lists(walk: _Walk) -> list[TypeList]:
     )
 
 
+_RESTATED = "restated for the revision; the wire changes are the schema changes"
+
+
 def _rule_changes(old: Revision, new: Revision) -> Iterator[Change]:
     dropped = DROPPED_RULES.get(new.name, {})
     for rule_id in sorted(set(old.rules) | set(new.rules)):
@@ -1000,10 +1003,12 @@ def _rule_changes(old: Revision, new: Revision) -> Iterator[Change]:
                     "rule-statement-changed",
                     rule_id,
                     False,
-                    "restated for the revision; the wire changes are the schema changes",
+                    after.changed or _RESTATED,  # the catalogue's own word, when it has one
                     before.statement,
                     after.statement,
                 )
+            elif after.changed and before.changed != after.changed:
+                yield Change("rules", "rule-decision-changed", rule_id, False, after.changed)
 
 
 def _highlights(walk: _Walk, types: list[TypeList], changes: list[Change]) -> list[str]:
@@ -1113,6 +1118,7 @@ _KIND_WORDS = {
     "rule-removed": "rule removed",
     "rule-level-changed": "level changed",
     "rule-statement-changed": "statement changed",
+    "rule-decision-changed": "decision changed",
 }
 
 
@@ -1157,6 +1163,10 @@ def _rule_lines(changes: Iterable[Change]) -> list[str]:
         words = _KIND_WORDS[change.kind]
         if change.kind == "rule-statement-changed":
             lines.append(f"- **{change.where}** {words}: {change.old} → {change.new}")
+            if change.reason != _RESTATED:  # the catalogue's `changed` note
+                lines.append(f"  ({change.reason})")
+        elif change.kind == "rule-decision-changed":
+            lines.append(f"- **{change.where}** {words}: {change.reason}")
         elif change.kind == "rule-level-changed":
             lines.append(
                 f"- **{change.where}** {words} {change.old} → {change.new}: {change.reason}."

@@ -124,6 +124,7 @@ class Rule:
     sources: tuple[Source, ...]
     decision: str = ""
     exercised: str = "http"  # http | traffic | none (why it cannot be exercised)
+    changed: str = ""  # what differs from the same id in the revision before (one line)
 
     @classmethod
     def from_data(cls, data: Mapping[str, Any]) -> Rule:
@@ -139,6 +140,7 @@ class Rule:
             sources=sources,
             decision=data.get("decision", ""),
             exercised=data.get("exercised", "http"),
+            changed=data.get("changed", ""),
         )
 
 

@@ -40,8 +40,15 @@ def sdk_python(version: str) -> Path:
         shutil.rmtree(home, ignore_errors=True)
         venv.EnvBuilder(with_pip=True, clear=True).create(home)
         done = subprocess.run(
-            [str(python), "-m", "pip", "install", "-q", "--disable-pip-version-check",
-             f"google-genai=={version}"],
+            [
+                str(python),
+                "-m",
+                "pip",
+                "install",
+                "-q",
+                "--disable-pip-version-check",
+                f"google-genai=={version}",
+            ],
             capture_output=True,
             text=True,
             timeout=900,

@@ -16,6 +16,8 @@ CORE = [
     "_sse.py",
     "_wire.py",
     "_diff.py",
+    "_audit.py",
+    "_audit_walk.py",
     "checks",
 ]
 # What core may not import: other layers, and anything that does I/O or testing.

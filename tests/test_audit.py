@@ -6,7 +6,6 @@ in a second venv (tests/_sdk_env.py) and asserts that revision 2026-11 has 0 une
 
 from __future__ import annotations
 
-import copy
 import json
 import subprocess
 import sys
@@ -15,11 +14,10 @@ from typing import Any
 
 import pytest
 
+from _sdk_env import SdkEnvUnavailable, sdk_python
 from interactions_conformance._audit import ALLOW_FILE, audit, read_allow
 from interactions_conformance._cli import main
 from interactions_conformance._spec import load_revision
-
-from _sdk_env import SdkEnvUnavailable, sdk_python
 
 SDK_VERSION = "3.6.1"
 
@@ -64,7 +62,8 @@ def test_each_kind_of_difference_is_listed_with_sdk_type_and_hint() -> None:
     assert "extra-value Interaction.status=queued" in keys
     item = next(i for i in result.items if i.key == "missing-field Interaction.brand_new")
     assert item.sdk.startswith("interaction.py Interaction.brand_new")
-    assert "interaction.json" in item.spec and "add 'brand_new'" in item.hint
+    assert "interaction.json" in item.spec
+    assert "add 'brand_new'" in item.hint
 
 
 def test_an_allow_entry_explains_a_difference_and_an_unused_one_is_reported(
@@ -109,7 +108,10 @@ def test_a_missing_variant_is_reported_once_per_sdk_type() -> None:
             },
         }
     )
-    sdk["models"]["WarpStep"] = {"module": "warpstep.py", "fields": {"type": _field(_literal("warp"))}}
+    sdk["models"]["WarpStep"] = {
+        "module": "warpstep.py",
+        "fields": {"type": _field(_literal("warp"))},
+    }
     result = audit(sdk, load_revision("2026-11"))
     missing = [i for i in result.items if i.kind == "missing-variant"]
     assert [i.name for i in missing] == ["WarpStep"]
@@ -124,7 +126,8 @@ def test_without_the_interactions_types_the_error_is_one_line(
     code = main(["audit", "--revision", "2026-11"])
     err = capsys.readouterr().err.strip()
     assert code == 2
-    assert len(err.splitlines()) == 1 and "google-genai" in err, err
+    assert len(err.splitlines()) == 1, err
+    assert "google-genai" in err, err
 
 
 def test_an_unknown_revision_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
@@ -137,6 +140,19 @@ def test_an_interpreter_that_does_not_run_is_a_usage_error(
 ) -> None:
     assert main(["audit", "--python", str(tmp_path / "no-python")]) == 2
     assert "cannot run" in capsys.readouterr().err
+
+
+def test_the_walker_imports_nothing_of_the_project() -> None:
+    # It runs in the SDK's interpreter, where this project is not installed.
+    import ast
+
+    walker = Path(__file__).parents[1] / "src/interactions_conformance/_audit_walk.py"
+    for node in ast.walk(ast.parse(walker.read_text("utf-8"))):
+        if isinstance(node, ast.ImportFrom):
+            assert node.level == 0, ast.dump(node)
+            assert not (node.module or "").startswith("interactions_conformance"), ast.dump(node)
+        elif isinstance(node, ast.Import):
+            assert not any(a.name.startswith("interactions_conformance") for a in node.names)
 
 
 def test_the_allow_file_is_short_and_every_line_has_a_reason() -> None:
@@ -158,8 +174,18 @@ def sdk361() -> Path:
 
 def test_google_genai_3_6_1_leaves_nothing_unexplained_in_2026_11(sdk361: Path) -> None:
     done = subprocess.run(
-        [sys.executable, "-m", "interactions_conformance._cli", "audit", "--revision", "2026-11",
-         "--python", str(sdk361), "--format", "json"],
+        [
+            sys.executable,
+            "-m",
+            "interactions_conformance._cli",
+            "audit",
+            "--revision",
+            "2026-11",
+            "--python",
+            str(sdk361),
+            "--format",
+            "json",
+        ],
         capture_output=True,
         text=True,
         timeout=600,
@@ -169,7 +195,8 @@ def test_google_genai_3_6_1_leaves_nothing_unexplained_in_2026_11(sdk361: Path) 
     report = json.loads(done.stdout)
     assert report["sdk_version"] == SDK_VERSION
     unexplained = [i["key"] for i in report["items"] if not i["allowed_by"]]
-    assert report["unexplained"] == 0 and done.returncode == 0, (
+    assert done.returncode == 0, unexplained
+    assert report["unexplained"] == 0, (
         "google-genai 3.6.1 differs from spec/2026-11 where audit-allow.txt says nothing: "
         f"{unexplained}; reproduce: interactions-conformance audit --python {sdk361}"
     )
@@ -179,8 +206,18 @@ def test_google_genai_3_6_1_leaves_nothing_unexplained_in_2026_11(sdk361: Path) 
 def test_the_same_sdk_finds_the_gaps_of_2026_05(sdk361: Path) -> None:
     # The audit can fail: 2026-05 (written from SDK 2.5.0) lacks what 3.6.1 added.
     done = subprocess.run(
-        [sys.executable, "-m", "interactions_conformance._cli", "audit", "--revision", "2026-05",
-         "--python", str(sdk361), "--format", "json"],
+        [
+            sys.executable,
+            "-m",
+            "interactions_conformance._cli",
+            "audit",
+            "--revision",
+            "2026-05",
+            "--python",
+            str(sdk361),
+            "--format",
+            "json",
+        ],
         capture_output=True,
         text=True,
         timeout=600,
@@ -201,6 +238,7 @@ def test_the_walker_dump_is_stable_json(sdk361: Path) -> None:
     assert done.returncode == 0, done.stderr
     data = json.loads(done.stdout)
     status = data["models"]["Interaction"]["fields"]["status"]["type"]
-    assert status["open"] and "requires_continuation" in status["values"]
+    assert status["open"]
+    assert "requires_continuation" in status["values"]
     assert data["models"]["Interaction"]["fields"]["output_text"]["sdk_only"]
-    assert copy.deepcopy(data) == data
+    assert data["version"] == SDK_VERSION

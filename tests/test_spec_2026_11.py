@@ -32,9 +32,8 @@ def rev() -> Revision:
 
 def _clean(rev: Revision, instance: Any, schema: str) -> None:
     found = rev.validate(instance, schema, strict=True)
-    assert found.ok and not found.drift, [v.render() for v in found.violations] + [
-        str(d) for d in found.drift
-    ]
+    assert found.ok, [v.render() for v in found.violations]
+    assert not found.drift, [str(d) for d in found.drift]
 
 
 # -- what the live API sends today ---------------------------------------------------------
@@ -93,7 +92,11 @@ def test_step_stop_carries_usage_and_step_usage(rev: Revision) -> None:
             {"type": "tool_search_call", "arguments": {"function_names": ["f"]}},
         ),
         (
-            {"type": "tool_search_result", "call_id": "c1", "result": [{"type": "function", "name": "f"}]},
+            {
+                "type": "tool_search_result",
+                "call_id": "c1",
+                "result": [{"type": "function", "name": "f"}],
+            },
             {"type": "tool_search_result", "result": []},
         ),
         ({"type": "processing_call", "id": "p1"}, {"type": "processing_call"}),
@@ -110,7 +113,9 @@ def test_the_new_step_and_delta_types_validate(
 ) -> None:
     _clean(rev, {"status": "completed", "steps": [step]}, "interaction")
     _clean(rev, {"event_type": "step.delta", "index": 0, "delta": delta}, "sse-event")
-    _clean(rev, {"event_type": "step.start", "index": 0, "step": {"type": step["type"]}}, "sse-event")
+    _clean(
+        rev, {"event_type": "step.start", "index": 0, "step": {"type": step["type"]}}, "sse-event"
+    )
 
 
 def test_a_request_with_todays_values_is_valid(rev: Revision) -> None:
@@ -140,7 +145,10 @@ def test_a_request_with_todays_values_is_valid(rev: Revision) -> None:
     [
         ({"status": "completed", "role": "model"}, "interaction", "role"),
         (
-            {"status": "completed", "steps": [{"type": "file_search_result", "call_id": "c", "result": []}]},
+            {
+                "status": "completed",
+                "steps": [{"type": "file_search_result", "call_id": "c", "result": []}],
+            },
             "interaction",
             "result",
         ),
@@ -154,7 +162,12 @@ def test_a_request_with_todays_values_is_valid(rev: Revision) -> None:
             "call_id",
         ),
         (
-            {"status": "completed", "steps": [{"type": "function_result", "call_id": "c", "result": "ok", "signature": ""}]},
+            {
+                "status": "completed",
+                "steps": [
+                    {"type": "function_result", "call_id": "c", "result": "ok", "signature": ""}
+                ],
+            },
             "interaction",
             "signature",
         ),
@@ -229,7 +242,11 @@ def test_no_response_enum_is_closed_without_a_rule(name: str) -> None:
 UNKNOWN_IN_RESPONSES: dict[str, list[tuple[str, Any, str]]] = {
     "2025-12": [
         ("interaction", {"status": "teleported"}, "/status"),
-        ("interaction", {"status": "completed", "outputs": [{"type": "hologram"}]}, "/outputs/0/type"),
+        (
+            "interaction",
+            {"status": "completed", "outputs": [{"type": "hologram"}]},
+            "/outputs/0/type",
+        ),
         ("sse-event", {"event_type": "interaction.warped"}, "/event_type"),
         (
             "usage",
@@ -299,7 +316,8 @@ def test_an_unknown_value_a_server_sends_is_drift_lenient_and_a_violation_strict
     assert lenient.ok, [v.render() for v in lenient.violations]
     assert [d.where for d in lenient.drift] == [where]
     slow = rev._validate_slow(instance, schema)  # the explaining path agrees with the fast one
-    assert slow.ok and [d.where for d in slow.drift] == [where]
+    assert slow.ok
+    assert [d.where for d in slow.drift] == [where]
     strict = rev.validate(instance, schema, strict=True)
     assert pairs(strict.violations) == {("SCHEMA-STRICT", where)}
 
@@ -312,7 +330,11 @@ def test_every_revision_has_cases() -> None:
     ("body", "rule", "where"),
     [
         ({"model": "m", "input": "x", "service_tier": "ultra"}, "SERVICE-TIER", "/service_tier"),
-        ({"model": "m", "input": "x", "tools": [{"type": "teleport"}]}, "TOOL-UNKNOWN-TYPE", "/tools/0/type"),
+        (
+            {"model": "m", "input": "x", "tools": [{"type": "teleport"}]},
+            "TOOL-UNKNOWN-TYPE",
+            "/tools/0/type",
+        ),
     ],
 )
 def test_an_unknown_value_a_client_sends_is_a_violation_even_lenient(
@@ -336,7 +358,9 @@ def test_a_rule_that_differs_from_2026_05_says_what_changed() -> None:
         rid
         for rid, rule in new.items()
         if rid in old
-        and any(rule.get(k) != old[rid].get(k) for k in ("statement", "level", "sources", "decision"))
+        and any(
+            rule.get(k) != old[rid].get(k) for k in ("statement", "level", "sources", "decision")
+        )
         and not rule.get("changed")
     ]
     assert not silent, f"rules that differ from 2026-05 without a `changed` note: {silent}"

@@ -28,6 +28,7 @@ import enum
 import functools
 import importlib
 import inspect
+import itertools
 import json
 import pkgutil
 import sys
@@ -49,7 +50,7 @@ def _version() -> str:
         from importlib.metadata import version
 
         return version("google-genai")
-    except Exception:  # noqa: BLE001 - any metadata failure means "not installed"
+    except Exception:  # any metadata failure means "not installed"
         return "unknown"
 
 
@@ -74,22 +75,25 @@ class _Walker:
         from pydantic import BaseModel
 
         self.base = BaseModel
-        self.unrecognized: Any = getattr(importlib.import_module("google.genai._gaos.types"), "UnrecognizedStr", None)
+        self.unrecognized: Any = getattr(
+            importlib.import_module("google.genai._gaos.types"), "UnrecognizedStr", None
+        )
 
     def model(self, cls: type) -> dict[str, Any]:
         name = cls.__name__
         if name not in self.models:
             module = inspect.getmodule(cls)
-            self.models[name] = entry = {
+            fields: dict[str, Any] = {}
+            self.models[name] = {
                 "module": (module.__name__.rsplit(".", 1)[-1] + ".py") if module else "?",
-                "fields": {},
+                "fields": fields,
             }
             notes = _attribute_docs(cls)
             for attr, info in cls.model_fields.items():  # type: ignore[attr-defined]
                 if attr in ("raw", "is_unknown"):
                     continue
                 wire = info.alias or attr
-                entry["fields"][wire] = {
+                fields[wire] = {
                     "attr": attr,
                     "type": self.type(info.annotation, info.metadata),
                     "required": info.is_required(),
@@ -187,7 +191,7 @@ def _attribute_docs(cls: type) -> dict[str, str]:
     for node in tree.body:
         if isinstance(node, ast.ClassDef) and node.name == cls.__name__:
             body = node.body
-            for here, after in zip(body, body[1:], strict=False):
+            for here, after in itertools.pairwise(body):
                 if (
                     isinstance(here, ast.AnnAssign)
                     and isinstance(here.target, ast.Name)

@@ -45,7 +45,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--format", choices=("text", "json"), default="text", help="default %(default)s"
     )
     parser.add_argument(
-        "--show-allowed", action="store_true", help="also print the differences the allow file explains"
+        "--show-allowed",
+        action="store_true",
+        help="also print the differences the allow file explains",
     )
 
 
@@ -61,7 +63,7 @@ def walk_sdk(python: str | None) -> dict[str, Any]:
         except _audit_walk.WalkError as exc:
             raise WalkFailed(str(exc)) from None
     try:
-        done = subprocess.run(  # noqa: S603 - the user's own interpreter, no shell
+        done = subprocess.run(  # the user's own interpreter, no shell
             [python, str(Path(_audit_walk.__file__))],
             capture_output=True,
             text=True,

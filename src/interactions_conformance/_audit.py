@@ -83,6 +83,10 @@ class AuditResult:
     values_known: int = 0
     sdk_only: list[str] = dataclasses.field(default_factory=list)
     unreached: list[str] = dataclasses.field(default_factory=list)
+    # SDK types reached from the roots but paired with no schema object: the schema holds a free
+    # object, a forbidden field or nothing there (EXCLUDED.md says why), so their fields are not
+    # compared. Printed so that the audit never looks more complete than it is.
+    not_compared: list[str] = dataclasses.field(default_factory=list)
 
     @property
     def unexplained(self) -> list[AuditItem]:
@@ -487,6 +491,11 @@ def audit(
         values_known=len(auditor.values_known),
         sdk_only=sorted(auditor.sdk_only),
         unreached=list(sdk.get("unreached", [])),
+        not_compared=sorted(
+            name
+            for name, model in auditor.models.items()
+            if model.get("fields") and not any(name in c for c in auditor.paired.values())
+        ),
     )
 
 
@@ -514,6 +523,10 @@ def to_text(result: AuditResult, *, show_allowed: bool = False) -> str:
         f"of {result.values} ({pct(result.values_known, result.values)}); "
         f"skipped as SDK-side: {', '.join(result.sdk_only) or 'none'}"
     )
+    if result.not_compared:
+        lines.append(
+            f"not compared (no schema object to pair with): {', '.join(result.not_compared)}"
+        )
     lines.append(
         f"{len(result.items)} differences: {len(result.unexplained)} unexplained, "
         f"{allowed} allowed ({ALLOW_FILE})"
@@ -530,6 +543,7 @@ def to_json(result: AuditResult) -> dict[str, Any]:
         "values": {"walked": result.values, "in_revision": result.values_known},
         "sdk_only": result.sdk_only,
         "unreached": result.unreached,
+        "not_compared": result.not_compared,
         "unexplained": len(result.unexplained),
         "items": [dataclasses.asdict(i) | {"key": i.key} for i in result.items + result.problems],
     }

@@ -15,9 +15,11 @@ CORE = [
     "_secrets.py",
     "_sse.py",
     "_wire.py",
+    "_shape.py",
     "_diff.py",
     "_audit.py",
     "_audit_walk.py",
+    "_verdicts.py",
     "checks",
 ]
 # What core may not import: other layers, and anything that does I/O or testing.

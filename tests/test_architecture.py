@@ -17,6 +17,8 @@ CORE = [
     "_wire.py",
     "_shape.py",
     "_diff.py",
+    "_audit.py",
+    "_audit_walk.py",
     "_verdicts.py",
     "checks",
 ]

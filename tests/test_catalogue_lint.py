@@ -35,7 +35,7 @@ from interactions_conformance import available_revisions, load_revision
 
 REVISIONS = available_revisions()
 
-RULE_KEYS = {"id", "area", "level", "statement", "sources", "decision", "exercised"}
+RULE_KEYS = {"id", "area", "level", "statement", "sources", "decision", "changed", "exercised"}
 REQUIRED_KEYS = {"id", "area", "level", "statement", "sources", "exercised"}
 SOURCE_KINDS = {"guide", "sdk", "reference", "recorded", "decision"}
 FORBIDDEN_WORDS = re.compile(r"\b(should|must|shall|will|would|ought)\b", re.IGNORECASE)

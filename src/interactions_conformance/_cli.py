@@ -47,6 +47,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "interactions_conformance._cmd_diff",
         "what changed between two spec revisions, and which changes break a client",
     ),
+    "audit": (
+        "interactions_conformance._cmd_audit",
+        "list where a revision and the installed google-genai's Interactions types disagree",
+    ),
 }
 
 

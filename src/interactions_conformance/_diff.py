@@ -206,6 +206,31 @@ HINTS: dict[tuple[str, str], str] = {
     ),
 }
 
+# (old, new) -> the big changes in plain words, curated, first in the report (a diff between
+# these two revisions says them before what the walk finds). Sources: API-SURFACE section 8,
+# google-genai 3.6.1 _gaos/types/interactions, spec/2026-11/EXCLUDED.md.
+BIG_CHANGES: dict[tuple[str, str], tuple[str, ...]] = {
+    ("2026-05", "2026-11"): (
+        "No `Api-Revision` header any more (google-genai stopped sending it in 2.11.0; "
+        "@google/genai 3.3.0 sends none) and the SDKs post to `/v1/interactions` by default "
+        "(google-genai 3.x, API-SURFACE 8); the wire is the steps schema of 2026-05, grown.",
+        "New statuses: `queued` (background work waiting to start), `requires_continuation` "
+        "(a long decode paused: resume with `continuation_token`), `idle`; revision.json lists "
+        "which are terminal.",
+        "New Interaction fields: `errors[]` ({code, message}), `continuation_token`, `labels`, "
+        "`safety_settings`, `generation_config`; `service_tier` gains `deferred`.",
+        "`step.stop` carries `usage` and `step_usage`; usage gains `initial_input_tokens`.",
+        "New step and delta types: `tool_search_call`/`_result` (with the `tool_search` tool and "
+        "`defer_loading` functions), `processing_call`/`_result`, `retrieval_call`/`_result`.",
+        "Values the live API sends that 2026-05 lacked: `thinking_level` `xhigh`, `agent_config` "
+        "`antigravity` and `code-mender`, computer_use `environment` `desktop`/`mobile`, more "
+        "document and audio mime types, code execution `bash`.",
+        "Stale or invented fields of 2026-05 removed: the Interaction's `role`, "
+        "file_search_result's `result`, `signature` on function_result and MCP steps and deltas, "
+        "the function_result delta's `call_id` (now drift if seen).",
+    ),
+}
+
 # Rules a revision drops from the one before it, each with the reason (tests/
 # test_catalogue_2026_05.py checks that these are exactly the dropped ids).
 DROPPED_RULES: dict[str, dict[str, str]] = {
@@ -931,6 +956,9 @@ def _type_lists(walk: _Walk) -> list[TypeList]:
     )
 
 
+_RESTATED = "restated for the revision; the wire changes are the schema changes"
+
+
 def _rule_changes(old: Revision, new: Revision) -> Iterator[Change]:
     dropped = DROPPED_RULES.get(new.name, {})
     for rule_id in sorted(set(old.rules) | set(new.rules)):
@@ -975,10 +1003,12 @@ def _rule_changes(old: Revision, new: Revision) -> Iterator[Change]:
                     "rule-statement-changed",
                     rule_id,
                     False,
-                    "restated for the revision; the wire changes are the schema changes",
+                    after.changed or _RESTATED,  # the catalogue's own word, when it has one
                     before.statement,
                     after.statement,
                 )
+            elif after.changed and before.changed != after.changed:
+                yield Change("rules", "rule-decision-changed", rule_id, False, after.changed)
 
 
 def _highlights(walk: _Walk, types: list[TypeList], changes: list[Change]) -> list[str]:
@@ -1020,7 +1050,10 @@ def diff(old: Revision, new: Revision) -> Diff:
         new=new.name,
         changes=tuple(changes),
         types=tuple(types),
-        highlights=tuple(_highlights(walk, types, changes)),
+        highlights=(
+            *BIG_CHANGES.get((old.name, new.name), ()),
+            *_highlights(walk, types, changes),
+        ),
     )
 
 
@@ -1085,6 +1118,7 @@ _KIND_WORDS = {
     "rule-removed": "rule removed",
     "rule-level-changed": "level changed",
     "rule-statement-changed": "statement changed",
+    "rule-decision-changed": "decision changed",
 }
 
 
@@ -1129,6 +1163,10 @@ def _rule_lines(changes: Iterable[Change]) -> list[str]:
         words = _KIND_WORDS[change.kind]
         if change.kind == "rule-statement-changed":
             lines.append(f"- **{change.where}** {words}: {change.old} → {change.new}")
+            if change.reason != _RESTATED:  # the catalogue's `changed` note
+                lines.append(f"  ({change.reason})")
+        elif change.kind == "rule-decision-changed":
+            lines.append(f"- **{change.where}** {words}: {change.reason}")
         elif change.kind == "rule-level-changed":
             lines.append(
                 f"- **{change.where}** {words} {change.old} → {change.new}: {change.reason}."

@@ -10,9 +10,15 @@ Schema conventions the validator relies on (spec/README.md explains them):
 
 * objects are closed (``additionalProperties: false``); an unknown property
   is *drift* in lenient mode and a violation in strict mode;
-* an ``enum`` whose subschema has ``"x-open": true`` is extensible: an
-  unknown value (a new content type, event type, status) is drift in
-  lenient mode;
+* one policy for values a revision does not know (spec/README.md). In what a
+  server sends (every schema but ``REQUEST_SCHEMAS``) every ``enum`` is open in
+  lenient mode: an unknown value (a new step, content, delta or event type, a
+  status, a tier) is drift, unless its subschema says ``"x-open": false`` (a
+  catalogue rule closed it; the nearest ``x-rule`` names it). In a request an
+  enum is closed unless it says ``"x-open": true``: the server rejects an
+  unknown value with 400 (the recorded answer to an unknown tool type). Strict
+  mode makes every unknown value a violation: of SCHEMA-STRICT where the enum
+  is open, else of the nearest ``x-rule``;
 * ``"x-rule": "RULE-ID"`` on a subschema names the catalogue rule that a
   failure inside it breaks; the nearest enclosing one in the same document
   wins, and every document has one at its top.
@@ -68,6 +74,8 @@ __all__ = [
 ]
 
 STRICT_RULE = "SCHEMA-STRICT"
+# What a client sends: enums closed unless marked open. Everything else is what a server sends.
+REQUEST_SCHEMAS = frozenset({"create-request", "get-params"})
 
 _SCHEMA_BASE = "https://interactions-conformance.example/spec/"
 
@@ -135,6 +143,7 @@ class Rule:
     sources: tuple[Source, ...]
     decision: str = ""
     exercised: str = "http"  # http | traffic | none (why it cannot be exercised)
+    changed: str = ""  # what differs from the same id in the revision before (one line)
 
     @classmethod
     def from_data(cls, data: Mapping[str, Any]) -> Rule:
@@ -150,6 +159,7 @@ class Rule:
             sources=sources,
             decision=data.get("decision", ""),
             exercised=data.get("exercised", "http"),
+            changed=data.get("changed", ""),
         )
 
 
@@ -299,7 +309,7 @@ class Revision:
                 if fast.is_valid(instance):
                     return ValidationResult([], [])
                 if not strict:
-                    drift = self._fast_drift(fast, instance)
+                    drift = self._fast_drift(fast, instance, request=_is_request(schema))
                     if drift is not None:
                         return ValidationResult([], _placed(drift, at))
             except (ValueError, UnicodeError):
@@ -359,7 +369,7 @@ class Revision:
             retriever=_refuse_retrieval,
         )
 
-    def _fast_drift(self, fast: Any, instance: Any) -> list[Drift] | None:
+    def _fast_drift(self, fast: Any, instance: Any, *, request: bool) -> list[Drift] | None:
         """The drift, when every error the compiled validator finds is drift; else None.
 
         Mirrors `_classify` in lenient mode: an ``additionalProperties`` error gives one drift
@@ -380,7 +390,7 @@ class Revision:
             where = pointer(error.instance_path)
             schema_name = f"{place.document}.json#{place.pointer}"
             if isinstance(kind, kinds.Enum):
-                if not sub.get("x-open"):
+                if not _lenient_open(sub, request=request):
                     return None
                 drift.append(
                     Drift(sub.get("x-open-what", "enum value"), str(value), where, schema_name)
@@ -453,7 +463,8 @@ class Revision:
                     yield Drift("property", extra, at, f"{place.document}.json#{place.pointer}")
             return
 
-        if keyword == "enum" and sub.get("x-open") and not strict:
+        request = _is_request(schema)
+        if keyword == "enum" and _lenient_open(sub, request=request) and not strict:
             yield Drift(
                 sub.get("x-open-what", "enum value"),
                 str(error.instance),
@@ -463,7 +474,7 @@ class Revision:
             return
 
         rule = place.rule
-        if keyword == "enum" and sub.get("x-open"):
+        if keyword == "enum" and _lenient_open(sub, request=request):
             rule = STRICT_RULE
         expected, actual = _expected_actual(error)
         if keyword == "required":
@@ -479,6 +490,23 @@ class Revision:
             schema_path=schema_path,
             statement=self.statement(rule),
         )
+
+
+def _is_request(schema: str) -> bool:
+    return schema.partition("#")[0] in REQUEST_SCHEMAS
+
+
+def _lenient_open(sub: Mapping[str, Any], *, request: bool) -> bool:
+    """Whether an unknown value of this enum is drift (lenient mode) rather than a violation.
+
+    In what a server sends, every enum is open unless a rule closed it (``"x-open": false``):
+    an unknown property, enum value, step, content, delta or event type is drift, and only
+    ``--strict-schema`` makes it a violation. In a request, an enum is closed unless marked
+    ``"x-open": true``: a value the revision does not know is one the server rejects.
+    """
+    if request:
+        return sub.get("x-open") is True
+    return sub.get("x-open", True) is not False
 
 
 def _refuse_retrieval(uri: str) -> Any:

@@ -23,6 +23,7 @@ from .._findings import Violation, excerpt
 from .._spec import DEFAULT_REVISION, load_revision
 from .._sse import SSEEvent
 from ._base import (
+    STREAM_CHECKS,
     applies,
     as_dict,
     as_list,
@@ -906,7 +907,7 @@ def check_stream_grammar(
     checks that need the beginning (start first, brackets, index order,
     delta types, function calls) are left out.
     """
-    checks = _RESUMED_CHECKS if resumed else _GRAMMAR_CHECKS
+    checks = (*(_RESUMED_CHECKS if resumed else _GRAMMAR_CHECKS), *STREAM_CHECKS)
     found: list[Violation] = []
     for check in checks:
         if applies(check, revision):

@@ -80,6 +80,7 @@ def _queued_violations(statuses: Sequence[tuple[str, Any]], revision: str) -> li
                         where=where,
                     )
                 )
+                continue  # one report: what follows is read against the status before it
         previous = (where, status)
     return found
 

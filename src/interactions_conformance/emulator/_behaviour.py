@@ -168,7 +168,9 @@ def take_request_fields(body: dict[str, Any], faults: Faults) -> dict[str, Any]:
                 "'previous_interaction_id'."
             )
         if owner and previous is not None and previous != owner:
-            if not faults.on("continuation-owner-unchecked"):
+            if faults.on("continuation-owner-unchecked"):
+                body["previous_interaction_id"] = owner  # continues the token's own interaction
+            else:
                 raise RequestProblem(
                     f"Invalid value at 'continuation_token': it was issued by interaction "
                     f"'{owner}', not by the 'previous_interaction_id' '{previous}'."
@@ -176,7 +178,7 @@ def take_request_fields(body: dict[str, Any], faults: Faults) -> dict[str, Any]:
         if "input" not in body:
             body["input"] = "."  # stands for the stored input; replaced in finish_prepare
             extras["stored_input"] = True
-        extras["continuation"] = data
+        extras["continuation"] = data | {"token": token}
     return extras
 
 
@@ -191,7 +193,7 @@ def finish_prepare(prepared: dict[str, Any], extras: dict[str, Any], owner: Any)
     data = extras.get("continuation")
     if data is None:
         return
-    hop: dict[str, Any] = {"offset": data["o"], "digest": data["d"]}
+    hop: dict[str, Any] = {"offset": data["o"], "digest": data["d"], "token": data["token"]}
     if extras.get("stored_input"):
         prepared["input_turns"] = []  # the hop's input is the stored one (SDK: "omits input")
         kept = (owner.request.get("continuation") or {}) if owner is not None else {}
@@ -282,7 +284,7 @@ def after_generate(
     owner = "" if interaction_id is None else interaction_id
     token = _b64({"o": end, "i": owner, "d": _digest(full)})
     if faults.on("continuation-same-token") and hop is not None:
-        token = _b64({"o": int(hop["offset"]), "i": owner, "d": hop["digest"]})
+        token = str(hop["token"])  # the one it was sent
     if faults.on("continuation-no-token"):
         return {}
     return {"continuation_token": token}

@@ -13,6 +13,7 @@ from interactions_conformance.checks import (
     check_continuation_token,
     check_continued_answer,
     check_deferred_start,
+    check_deprecated_accepted,
     check_errors_items,
     check_initial_input,
     check_queued_transitions,
@@ -55,6 +56,7 @@ def test_the_checks_run_only_under_2026_11() -> None:
         "check_continuation_token",
         "check_continued_answer",
         "check_deferred_start",
+        "check_deprecated_accepted",
         "check_errors_items",
         "check_initial_input",
         "check_queued_transitions",
@@ -270,3 +272,10 @@ def test_a_safety_rejection_names_the_field(status: int, message: str | None, ok
     found = check_safety_rejection(status, body, "safety_settings[0].threshold")
     assert (found == []) is ok
     assert all(v.rule == "SAFETY-ENUMS" for v in found)
+
+
+def test_a_deprecated_field_is_accepted() -> None:
+    assert check_deprecated_accepted(200, {}, "generation_config.top_p") == []
+    body = {"error": {"code": "invalid_request", "message": "top_p is deprecated"}}
+    found = check_deprecated_accepted(400, body, "generation_config.top_p")
+    assert _rules(found) == ["DEPRECATED-ACCEPTED"] and "top_p is deprecated" in found[0].actual

@@ -363,6 +363,12 @@ def _(api: Api) -> None:
     assert bad.status_code == 200
 
 
+@check("deprecated-rejected")
+def _(api: Api) -> None:
+    body = {"model": LITE, "input": "hi", "generation_config": {"temperature": 0.5}}
+    assert api.create(body).status_code == 400
+
+
 def test_every_2026_11_fault_has_a_check_and_says_its_revision() -> None:
     assert sorted(CHECKS) == sorted(FAULTS_2026_11)
     assert all(FAULTS[n].revisions == (R,) for n in FAULTS_2026_11)
@@ -420,3 +426,4 @@ def test_google_genai_3_6_1_continues_automatically_against_the_emulator(tmp_pat
             [python, str(script), base], capture_output=True, text=True, timeout=120
         )
     assert run.returncode == 0 and run.stdout.strip() == "ok", run.stderr[-2000:]
+

@@ -24,6 +24,7 @@ from ._grammar import grammar_for
 __all__ = [
     "check_continuation_token",
     "check_continued_answer",
+    "check_deprecated_accepted",
     "check_deferred_start",
     "check_errors_items",
     "check_initial_input",
@@ -386,5 +387,23 @@ def check_safety_rejection(status: int, body: Any, field: str) -> list[Violation
             expected=f"an error message naming '{field}'",
             actual=message if isinstance(message, str) else "<no message>",
             where="/error/message",
+        )
+    ]
+
+
+@registered("DEPRECATED-ACCEPTED")
+def check_deprecated_accepted(status: int, body: Any, field: str) -> list[Violation]:
+    """DEPRECATED-ACCEPTED: a request carrying the deprecated ``field`` was accepted (2xx)."""
+    if 200 <= status < 300:
+        return []
+    message = as_dict(as_dict(body).get("error")).get("message")
+    return [
+        violation(
+            "DEPRECATED-ACCEPTED",
+            f"a request with the deprecated {field} was rejected",
+            expected="HTTP 200: deprecated is not removed",
+            actual=f"HTTP {status}: {excerpt(message) if message is not None else '<no message>'}",
+            where="/",
+            raw=True,
         )
     ]

@@ -16,6 +16,9 @@ How a client provokes each (documented in the README):
   skips client-side continuation for background and agent interactions (CONT-*).
 * A background job whose input is ``FAIL_PROMPT`` fails and lists why in ``errors``
   (ERRORS-ITEM).
+* Deprecated request fields (DEPRECATED-ACCEPTED): ``response_modalities``,
+  ``generation_config.temperature`` and ``top_p`` are accepted as before; ``response_mime_type``
+  and ``generation_config.image_config`` stay rejected with the legacy message (2026-05).
 * ``safety_settings`` are checked against google-genai 3.6.1's ``HarmCategory``, ``Threshold``
   and ``Method`` literals; anything else is a 400 ``invalid_request`` naming the field
   (SAFETY-ENUMS).
@@ -139,6 +142,13 @@ def take_request_fields(body: dict[str, Any], faults: Faults) -> dict[str, Any]:
     ``service_tier: "deferred"`` (``background`` is then implied). Runs before the schema check,
     so a schema that does not know these fields yet does not refuse them."""
     extras: dict[str, Any] = {}
+    if faults.on("deprecated-rejected"):
+        config = body.get("generation_config")
+        named = [k for k in ("response_modalities",) if k in body] + [
+            f"generation_config.{k}" for k in ("temperature", "top_p") if isinstance(config, dict) and k in config
+        ]
+        if named:
+            raise RequestProblem(f"Invalid value at '{named[0]}': the field is deprecated.")
     if "safety_settings" in body:
         settings = body.pop("safety_settings")
         if not faults.on("safety-unchecked"):

@@ -251,6 +251,11 @@ FAULTS_2026_11: dict[str, Fault] = _table(
         "usage.initial_input_tokens exceeds total_input_tokens",
     ),
     ("safety-unchecked", "SAFETY-ENUMS", "safety_settings with unknown values are accepted"),
+    (
+        "deprecated-rejected",
+        "DEPRECATED-ACCEPTED",
+        "response_modalities, temperature and top_p are rejected as deprecated",
+    ),
     revisions=("2026-11",),
 )
 FAULTS.update(FAULTS_2026_11)

@@ -107,6 +107,4 @@ def test_a_token_with_another_interaction_is_rejected(api: Any, model: str) -> N
             "previous_interaction_id": other["id"],
         }
     )
-    expect_error(
-        "CONT-TOKEN-OWNER", hop, 400, what="a continuation_token with another interaction"
-    )
+    expect_error("CONT-TOKEN-OWNER", hop, 400, what="a continuation_token with another interaction")

@@ -40,7 +40,9 @@ def test_a_stream_with_several_steps_reports_step_usage(
 def test_usage_of_a_second_turn(api: Any, model: str, small: dict[str, Any]) -> None:
     first = expect_ok(
         "USAGE-INITIAL-INPUT",
-        api.create({"model": model, "input": probes.remember_code_word(), "generation_config": small}),
+        api.create(
+            {"model": model, "input": probes.remember_code_word(), "generation_config": small}
+        ),
     )
     expect_ok(
         "USAGE-INITIAL-INPUT",

@@ -124,7 +124,8 @@ def test_a_poll_sequence_is_checked_like_a_stream() -> None:
     assert check_status_sequence(good, revision=R) == []
     bad = [{"status": "in_progress"}, {"status": "queued"}]
     found = check_status_sequence(bad, revision=R)
-    assert _rules(found) == ["STATUS-QUEUED-TRANSITIONS"] and found[0].where == "poll 1 /status"
+    assert _rules(found) == ["STATUS-QUEUED-TRANSITIONS"]
+    assert found[0].where == "poll 1 /status"
 
 
 def test_a_deferred_create_starts_queued() -> None:
@@ -278,4 +279,5 @@ def test_a_deprecated_field_is_accepted() -> None:
     assert check_deprecated_accepted(200, {}, "generation_config.top_p") == []
     body = {"error": {"code": "invalid_request", "message": "top_p is deprecated"}}
     found = check_deprecated_accepted(400, body, "generation_config.top_p")
-    assert _rules(found) == ["DEPRECATED-ACCEPTED"] and "top_p is deprecated" in found[0].actual
+    assert _rules(found) == ["DEPRECATED-ACCEPTED"]
+    assert "top_p is deprecated" in found[0].actual

@@ -92,7 +92,8 @@ def test_a_deferred_job_is_queued_then_in_progress_then_completed() -> None:
         started = _deferred(api).json()
         assert (started["status"], started["service_tier"]) == ("queued", "deferred")
         statuses = [b["status"] for b in _wait(api, started["id"])]
-        assert statuses[0] == "queued" and statuses[-1] == "completed"
+        assert statuses[0] == "queued"
+        assert statuses[-1] == "completed"
         assert "in_progress" in statuses
         assert statuses.index("in_progress") > max(
             i for i, s in enumerate(statuses) if s == "queued"
@@ -105,14 +106,16 @@ def test_deferred_implies_background_and_refuses_background_false() -> None:
         implied = api.create({"model": LITE, "input": "hi", "service_tier": "deferred"}).json()
         assert implied["status"] == "queued"
         refused = _deferred(api, background=False)
-        assert refused.status_code == 400 and "'background'" in refused.json()["error"]["message"]
+        assert refused.status_code == 400
+        assert "'background'" in refused.json()["error"]["message"]
 
 
 def test_a_queued_job_can_be_cancelled() -> None:
     with _api() as api:
         started = _deferred(api).json()
         cancelled = api.cancel(started["id"])
-        assert cancelled.status_code == 200 and cancelled.json()["status"] == "cancelled"
+        assert cancelled.status_code == 200
+        assert cancelled.json()["status"] == "cancelled"
         time.sleep(0.5)
         assert api.get(started["id"]).json()["status"] == "cancelled"
 
@@ -133,10 +136,12 @@ def test_continuation_hops_join_into_the_answer(store: bool) -> None:
         assert [h["status"] for h in hops] == ["requires_continuation"] * 3 + ["completed"]
         assert "".join(_text(h) for h in hops) == ANSWER
         tokens = [h.get("continuation_token") for h in hops]
-        assert len(set(tokens[:-1])) == 3 and tokens[-1] is None
+        assert len(set(tokens[:-1])) == 3
+        assert tokens[-1] is None
         # Each hop re-prefills what was generated before it (SDK billing note).
         inputs = [h["usage"]["total_input_tokens"] for h in hops]
-        assert inputs == sorted(inputs) and inputs[0] < inputs[-1]
+        assert inputs == sorted(inputs)
+        assert inputs[0] < inputs[-1]
         assert {h["usage"]["initial_input_tokens"] for h in hops} == {inputs[0]}
 
 
@@ -156,7 +161,8 @@ def test_a_token_is_checked_against_its_interaction_and_its_input() -> None:
         wrong = api.create(
             {"model": LITE, "continuation_token": token, "previous_interaction_id": other["id"]}
         )
-        assert wrong.status_code == 400 and first["id"] in wrong.json()["error"]["message"]
+        assert wrong.status_code == 400
+        assert first["id"] in wrong.json()["error"]["message"]
         forged = api.create(
             {
                 "model": LITE,
@@ -164,9 +170,8 @@ def test_a_token_is_checked_against_its_interaction_and_its_input() -> None:
                 "previous_interaction_id": first["id"],
             }
         )
-        assert (
-            forged.status_code == 400 and "continuation_token" in forged.json()["error"]["message"]
-        )
+        assert forged.status_code == 400
+        assert "continuation_token" in forged.json()["error"]["message"]
         stateless = api.create({"model": LITE, "input": PROMPT, "store": False}).json()
         other_input = api.create(
             {
@@ -200,14 +205,16 @@ def test_short_answers_background_and_structured_output_are_not_cut() -> None:
 def test_older_revisions_see_none_of_it() -> None:
     with emulator(validate=True, revision="2025-12") as api:
         body = api.create({"model": LITE, "input": PROMPT}).json()  # strict 2025-12 validation
-        assert body["status"] == "completed" and "continuation_token" not in body
+        assert body["status"] == "completed"
+        assert "continuation_token" not in body
         assert "initial_input_tokens" not in body["usage"]
         stops = [
             e
             for e in events_of(api.create({"model": LITE, "input": "hi", "stream": True}).text)
             if e["event_type"] == "content.stop"
         ]
-        assert stops and all("usage" not in e and "step_usage" not in e for e in stops)
+        assert stops
+        assert all("usage" not in e and "step_usage" not in e for e in stops)
 
 
 def test_a_failed_job_lists_its_errors() -> None:
@@ -262,7 +269,8 @@ def test_safety_settings_are_validated() -> None:
             ),
         ]:
             bad = api.create({"model": LITE, "input": "hi", "safety_settings": [setting]})
-            assert bad.status_code == 400 and field in bad.json()["error"]["message"], bad.text
+            assert bad.status_code == 400, bad.text
+            assert field in bad.json()["error"]["message"], bad.text
 
 
 # -- fault modes ------------------------------------------------------------------------------
@@ -298,7 +306,8 @@ def _(api: Api) -> None:
 @check("continuation-no-token")
 def _(api: Api) -> None:
     body = api.create({"model": LITE, "input": PROMPT}).json()
-    assert body["status"] == "requires_continuation" and "continuation_token" not in body
+    assert body["status"] == "requires_continuation"
+    assert "continuation_token" not in body
 
 
 @check("continuation-same-token")
@@ -425,5 +434,5 @@ def test_google_genai_3_6_1_continues_automatically_against_the_emulator(tmp_pat
         run = subprocess.run(
             [python, str(script), base], capture_output=True, text=True, timeout=120
         )
-    assert run.returncode == 0 and run.stdout.strip() == "ok", run.stderr[-2000:]
-
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert run.stdout.strip() == "ok", run.stdout[-2000:]

@@ -24,8 +24,8 @@ from ._grammar import grammar_for
 __all__ = [
     "check_continuation_token",
     "check_continued_answer",
-    "check_deprecated_accepted",
     "check_deferred_start",
+    "check_deprecated_accepted",
     "check_errors_items",
     "check_initial_input",
     "check_queued_transitions",
@@ -285,7 +285,9 @@ def check_initial_input(
     """USAGE-INITIAL-INPUT: usage.initial_input_tokens <= usage.total_input_tokens."""
     usage = as_dict(as_dict(interaction).get("usage"))
     initial, total = usage.get("initial_input_tokens"), usage.get("total_input_tokens")
-    if not (is_int(initial) and is_int(total)) or initial <= total:
+    if not isinstance(initial, int) or not isinstance(total, int) or not is_int(initial):
+        return []
+    if not is_int(total) or initial <= total:
         return []
     return [
         violation(

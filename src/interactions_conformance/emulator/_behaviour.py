@@ -41,14 +41,14 @@ __all__ = [
     "DECODE_LIMIT_TOKENS",
     "FAIL_PROMPT",
     "HARM_CATEGORIES",
-    "JobFailure",
     "QUEUED_SECONDS",
     "REVISIONS",
     "RUNNING",
+    "JobFailure",
     "RequestProblem",
     "after_generate",
-    "finish_prepare",
     "fails",
+    "finish_prepare",
     "job_errors",
     "leave_queue",
     "queue",
@@ -102,7 +102,9 @@ def _unb64(token: str) -> dict[str, Any] | None:
         data = json.loads(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))
     except ValueError:
         return None
-    ok = isinstance(data, dict) and isinstance(data.get("o"), int) and isinstance(data.get("d"), str)
+    ok = (
+        isinstance(data, dict) and isinstance(data.get("o"), int) and isinstance(data.get("d"), str)
+    )
     return data if ok else None
 
 
@@ -145,7 +147,9 @@ def take_request_fields(body: dict[str, Any], faults: Faults) -> dict[str, Any]:
     if faults.on("deprecated-rejected"):
         config = body.get("generation_config")
         named = [k for k in ("response_modalities",) if k in body] + [
-            f"generation_config.{k}" for k in ("temperature", "top_p") if isinstance(config, dict) and k in config
+            f"generation_config.{k}"
+            for k in ("temperature", "top_p")
+            if isinstance(config, dict) and k in config
         ]
         if named:
             raise RequestProblem(f"Invalid value at '{named[0]}': the field is deprecated.")
@@ -256,13 +260,17 @@ def after_generate(
         offset, initial = 0, int(generation.usage.get("total_input_tokens", 0))
         kept_outputs = generation.outputs[:index]
     else:
-        full = hop.get("text") or (str(generation.outputs[index]["text"]) if index is not None else "")
+        full = hop.get("text") or (
+            str(generation.outputs[index]["text"]) if index is not None else ""
+        )
         if "text" not in hop and _digest(full) != hop["digest"]:
             raise RequestProblem(
                 "Invalid value at 'continuation_token': it was not issued for this input."
             )
         offset = 0 if faults.on("continuation-restarts") else int(hop["offset"])
-        initial = int(hop.get("initial_input_tokens") or generation.usage.get("total_input_tokens", 0))
+        initial = int(
+            hop.get("initial_input_tokens") or generation.usage.get("total_input_tokens", 0)
+        )
         kept_outputs = []  # a hop carries only its own output (SDK: "only contains that hop's output")
     part = _cut(full, offset)
     end = offset + len(part)
@@ -273,7 +281,9 @@ def after_generate(
     thought = int(usage.get("total_thought_tokens", 0)) if hop is None else 0
     tool_use = int(usage.get("total_tool_use_tokens", 0)) if hop is None else 0
     out_tokens = sum(
-        _engine.count_tokens(str(o.get("text", ""))) for o in generation.outputs if o.get("type") == "text"
+        _engine.count_tokens(str(o.get("text", "")))
+        for o in generation.outputs
+        if o.get("type") == "text"
     )
     total_input = initial + prefix
     generation.usage = {
@@ -321,7 +331,9 @@ def job_errors(faults: Faults) -> list[dict[str, Any]]:
     errors recorded on the interaction"; ERRORS-ITEM)."""
     if faults.on("errors-item-shape"):
         return [{"code": 13, "detail": "the job failed"}]
-    return [{"code": "api_error", "message": "The background job failed before it produced output."}]
+    return [
+        {"code": "api_error", "message": "The background job failed before it produced output."}
+    ]
 
 
 class JobFailure(RuntimeError):

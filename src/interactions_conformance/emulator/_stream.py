@@ -204,11 +204,12 @@ def apply_stream_faults(
         for e in out:
             if e["event_type"] == "interaction.complete":
                 e["interaction"].pop("usage", None)
-    stops = [e for e in out if e["event_type"] == "content.stop" and "usage" in e]
-    if stops and faults.on("step-usage-cumulative-wrong"):
-        stops[0]["usage"]["total_tokens"] += 1000
-    if stops and faults.on("step-usage-exceeds"):
-        stops[0]["step_usage"]["total_tokens"] = stops[0]["usage"]["total_tokens"] + 1
+    usage_stops = [e for e in out if e["event_type"] == "content.stop" and "usage" in e]
+    if usage_stops and faults.on("step-usage-cumulative-wrong"):
+        usage_stops[0]["usage"]["total_tokens"] += 1000
+    if usage_stops and faults.on("step-usage-exceeds"):
+        stop = usage_stops[0]
+        stop["step_usage"]["total_tokens"] = int(stop["usage"]["total_tokens"]) + 1
     if faults.on("stream-no-event-id"):
         for e in out:
             e.pop("event_id", None)

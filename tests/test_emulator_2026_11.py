@@ -217,6 +217,19 @@ def test_older_revisions_see_none_of_it() -> None:
         assert all("usage" not in e and "step_usage" not in e for e in stops)
 
 
+def test_a_2026_11_interaction_read_in_2026_05_loses_the_new_fields() -> None:
+    with _api() as api:
+        first = api.create({"model": LITE, "input": PROMPT}).json()
+        assert first["status"] == "requires_continuation"
+        old = api.client.get(
+            f"/v1beta/interactions/{first['id']}",
+            headers={"x-goog-api-key": "emulator-key", "Api-Revision": "2026-05-20"},
+        ).json()
+        assert old["status"] == "incomplete"  # 2026-05 has no requires_continuation
+        assert "continuation_token" not in old
+        assert "initial_input_tokens" not in old["usage"]
+
+
 def test_a_failed_job_lists_its_errors() -> None:
     with _api() as api:
         started = api.create(

@@ -5,7 +5,9 @@ tests/test_emulator_faults.py does for the older faults."""
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
+import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -432,13 +434,39 @@ print("ok")
 """
 
 
+SDK_VERSION = "3.6.1"
+SDK_VENV = Path.home() / ".cache" / "interactions-conformance" / f"google-genai-{SDK_VERSION}"
+
+
+def _sdk_python() -> str:
+    """A Python with google-genai 3.6.1: $INTERACTIONS_SDK361_PYTHON, else a venv of its own
+    (the project's environment pins 1.55.0), made once under ~/.cache; skip when it cannot be
+    made (no registry)."""
+    named = os.environ.get("INTERACTIONS_SDK361_PYTHON")
+    if named:
+        return named
+    python = SDK_VENV / "bin" / "python"
+    if not python.exists():
+        try:
+            subprocess.run(
+                [sys.executable, "-m", "venv", str(SDK_VENV)], check=True, capture_output=True
+            )
+            subprocess.run(
+                [str(python), "-m", "pip", "install", "-q", f"google-genai=={SDK_VERSION}"],
+                check=True,
+                capture_output=True,
+                timeout=600,
+            )
+        except (subprocess.SubprocessError, OSError) as exc:
+            shutil.rmtree(SDK_VENV, ignore_errors=True)
+            pytest.skip(f"no google-genai {SDK_VERSION} environment could be made: {exc}")
+    return str(python)
+
+
 def test_google_genai_3_6_1_continues_automatically_against_the_emulator(tmp_path: Path) -> None:
     """google-genai 3.6.1's automatic_continuation (unary stored, unary store=False, stream)
-    against `serve --revision 2026-11`. Needs a Python with google-genai==3.6.1, named by
-    $INTERACTIONS_SDK361_PYTHON (its own venv: the project's tests pin 1.55.0)."""
-    python = os.environ.get("INTERACTIONS_SDK361_PYTHON")
-    if not python or not Path(python).exists():
-        pytest.skip("set INTERACTIONS_SDK361_PYTHON to a python with google-genai==3.6.1")
+    against `serve --revision 2026-11`, through the SDK's own continuation code."""
+    python = _sdk_python()
     from interactions_conformance.emulator import running_emulator
 
     script = tmp_path / "sdk.py"

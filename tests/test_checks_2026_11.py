@@ -281,3 +281,33 @@ def test_a_deprecated_field_is_accepted() -> None:
     found = check_deprecated_accepted(400, body, "generation_config.top_p")
     assert _rules(found) == ["DEPRECATED-ACCEPTED"]
     assert "top_p is deprecated" in found[0].actual
+
+
+def _exchange(method: str, path: str, body: dict[str, Any], request: Any = None) -> Any:
+    from interactions_conformance._traffic import Exchange, Request, Response
+
+    raw = json.dumps(request).encode() if request is not None else b""
+    return Exchange(
+        Request(method, f"http://x/v1beta/{path}", {"content-type": "application/json"}, raw),
+        Response(200, {"content-type": "application/json"}, json.dumps(body).encode()),
+    )
+
+
+def test_a_scenario_of_polls_is_checked_for_queued_regressions() -> None:
+    from interactions_conformance.checks import check_scenario
+
+    create = {"model": "gemini-2.5-flash-lite", "input": "hi", "background": True}
+    base = {"id": "abc", "model": "gemini-2.5-flash-lite", "object": "interaction"}
+    exchanges = [
+        _exchange("POST", "interactions", base | {"status": "queued"}, create),
+        _exchange("GET", "interactions/abc", base | {"status": "in_progress"}),
+        _exchange("GET", "interactions/abc", base | {"status": "queued"}),
+    ]
+    found = [v for v in check_scenario(exchanges, R).violations if v.rule.startswith("STATUS-Q")]
+    assert [(v.rule, v.where) for v in found] == [
+        ("STATUS-QUEUED-TRANSITIONS", "exchange 2 /status")
+    ]
+    older = check_scenario(exchanges, "2026-05")  # a rule 2026-05 lacks: not checked there
+    assert not [v for v in older.violations if v.rule.startswith("STATUS-Q")]
+    exchanges[2] = _exchange("GET", "interactions/abc", base | {"status": "completed"})
+    assert not [v for v in check_scenario(exchanges, R).violations if v.rule.startswith("STATUS-Q")]

@@ -97,12 +97,15 @@ def check_queued_transitions(
 
 @registered("STATUS-QUEUED-TRANSITIONS")
 def check_status_sequence(
-    polls: Sequence[Any], *, revision: str = DEFAULT_REVISION
+    polls: Sequence[Any],
+    *,
+    revision: str = DEFAULT_REVISION,
+    labels: Sequence[str] | None = None,
 ) -> list[Violation]:
     """STATUS-QUEUED-TRANSITIONS on the bodies of successive GETs of one interaction (oldest
-    first; the location is ``poll N /status``)."""
+    first; the location is ``poll N /status``, or ``<labels[N]> /status``)."""
     statuses = [
-        (f"poll {n} /status", as_dict(body).get("status"))
+        (f"{labels[n] if labels else f'poll {n}'} /status", as_dict(body).get("status"))
         for n, body in enumerate(polls)
         if "status" in as_dict(body)
     ]

@@ -311,3 +311,10 @@ def test_a_scenario_of_polls_is_checked_for_queued_regressions() -> None:
     assert not [v for v in older.violations if v.rule.startswith("STATUS-Q")]
     exchanges[2] = _exchange("GET", "interactions/abc", base | {"status": "completed"})
     assert not [v for v in check_scenario(exchanges, R).violations if v.rule.startswith("STATUS-Q")]
+
+
+def test_the_server_sends_no_continuation_ids() -> None:
+    body = {"status": "requires_continuation", "continuation_token": "t", "continuation_ids": ["a"]}
+    assert _rules(check_continuation_token(body, revision=R)) == ["CONT-IDS-SDK-ONLY"]
+    del body["continuation_ids"]
+    assert check_continuation_token(body, revision=R) == []

@@ -337,6 +337,11 @@ def _(api: Api) -> None:
     assert _text(hops[1]) == _text(hops[0])
 
 
+@check("continuation-ids-sent")
+def _(api: Api) -> None:
+    assert "continuation_ids" in api.create({"model": LITE, "input": PROMPT}).json()
+
+
 @check("continuation-owner-unchecked")
 def _(api: Api) -> None:
     first = api.create({"model": LITE, "input": PROMPT}).json()

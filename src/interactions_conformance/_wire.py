@@ -515,7 +515,7 @@ _STATUS_SPELLING: dict[str, dict[str, str]] = {
 
 # Fields of the canonical shape that only 2026-11 sends (spec/2026-11 rules.yaml, the section
 # "new in 2026-11 (behaviour)"): an older revision's wire leaves them out.
-_NEWER_RESOURCE_FIELDS = ("errors", "continuation_token")
+_NEWER_RESOURCE_FIELDS = ("errors", "continuation_token", "continuation_ids")
 _NEWER_USAGE_FIELDS = ("initial_input_tokens",)
 _NEWER_STOP_FIELDS = ("step_usage", "usage")
 _WITHOUT_NEWER_FIELDS = frozenset({CANONICAL_REVISION, "2026-05"})

@@ -141,13 +141,24 @@ def check_deferred_start(interaction: Any, *, where: str = "") -> list[Violation
     return found
 
 
-@registered("CONT-TOKEN-WITH-STATUS", "CONT-TOKEN-ADVANCES", interaction=True)
+@registered("CONT-TOKEN-WITH-STATUS", "CONT-TOKEN-ADVANCES", "CONT-IDS-SDK-ONLY", interaction=True)
 def check_continuation_token(
     interaction: Any, request: Any = None, *, revision: str = DEFAULT_REVISION, where: str = ""
 ) -> list[Violation]:
     """CONT-TOKEN-WITH-STATUS: requires_continuation comes with a non-empty continuation_token.
-    CONT-TOKEN-ADVANCES: a hop sent with a token does not hand the same token back."""
+    CONT-TOKEN-ADVANCES: a hop sent with a token does not hand the same token back.
+    CONT-IDS-SDK-ONLY: the server sends no continuation_ids (the SDK adds them)."""
     body = as_dict(interaction)
+    if "continuation_ids" in body:
+        return [
+            violation(
+                "CONT-IDS-SDK-ONLY",
+                "the server sent continuation_ids, which the SDK adds when it merges hops",
+                expected="no continuation_ids on a server's Interaction",
+                actual=body["continuation_ids"],
+                where=at(where, "/continuation_ids"),
+            )
+        ]
     if body.get("status") != "requires_continuation":
         return []
     token = body.get("continuation_token")

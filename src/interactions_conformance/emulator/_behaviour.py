@@ -305,9 +305,12 @@ def after_generate(
     token = _b64({"o": end, "i": owner, "d": _digest(full)})
     if faults.on("continuation-same-token") and hop is not None:
         token = str(hop["token"])  # the one it was sent
+    extra: dict[str, Any] = {"continuation_token": token}
     if faults.on("continuation-no-token"):
-        return {}
-    return {"continuation_token": token}
+        extra = {}
+    if faults.on("continuation-ids-sent"):
+        extra["continuation_ids"] = [owner]
+    return extra
 
 
 def queue(resource: dict[str, Any], prepared: dict[str, Any], faults: Faults) -> str:

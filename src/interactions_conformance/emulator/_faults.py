@@ -230,6 +230,11 @@ FAULTS_2026_11: dict[str, Fault] = _table(
         "a continuation hop decodes from the beginning, not where the last hop stopped",
     ),
     (
+        "continuation-ids-sent",
+        "CONT-IDS-SDK-ONLY",
+        "a continuation hop's Interaction carries continuation_ids, which only the SDK adds",
+    ),
+    (
         "continuation-owner-unchecked",
         "CONT-TOKEN-OWNER",
         "a continuation_token is accepted with another interaction as previous_interaction_id",

@@ -88,7 +88,7 @@ def stop(process: subprocess.Popen[str]) -> None:
 
 
 @contextlib.contextmanager
-def emulator(*args: str, **config: float) -> Iterator[tuple[str, int]]:
+def emulator(*args: str, **config: float | str) -> Iterator[tuple[str, int]]:
     """``interactions-conformance serve ARGS`` on a free port, or with ``config`` (EmulatorConfig
     fields: ``event_delay``, ``background_seconds``, ...) the same app: yields (URL, pid)."""
     if config:

@@ -52,7 +52,7 @@ TARGET = 3.0
 
 def _record() -> tuple[Exchange, Exchange]:
     """A non-streamed and a streamed create, as the emulator answers them."""
-    with running_emulator() as base:
+    with running_emulator(revision="2025-12") as base:  # the figures are 2025-12's (README)
         url = f"{base}/v1beta/interactions"
         headers = {"x-goog-api-key": KEY, "content-type": "application/json"}
         with httpx.Client(headers=headers, timeout=30) as http:

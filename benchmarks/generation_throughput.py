@@ -47,11 +47,12 @@ def _generated(base: str, examples: int) -> tuple[float, list[dict[str, Any]], i
     sent: list[dict[str, Any]] = []
     violations = 0
 
-    with ApiClient(base, KEY) as client:
+    # The figures are 2025-12's (README): the raw phase sends the same canonical bodies.
+    with ApiClient(base, KEY, revision="2025-12") as client:
 
         def observe(exchange: Any) -> None:
             nonlocal violations
-            violations += len(check_exchange(exchange).violations)
+            violations += len(check_exchange(exchange, "2025-12").violations)
 
         client.observers.append(observe)
 
@@ -91,7 +92,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--examples", type=int, default=300, help="generated requests per phase")
     args = parser.parse_args()
-    with emulator(background_seconds=0, agent_seconds=0) as (base, _):
+    with emulator(background_seconds=0, agent_seconds=0, revision="2025-12") as (base, _):
         _raw(base, [CREATE] * 20)  # warm both sides up
         rates: dict[str, list[float]] = {"generated": [], "replay": [], "raw": []}
         violations = 0

@@ -136,12 +136,14 @@ class Api:
 @contextlib.contextmanager
 def emulator(*faults: str, validate: bool | None = None, **fields: Any) -> Iterator[Api]:
     """An in-process emulator (test control on, short jobs). Responses are schema-checked
-    (strict) unless a fault is on or ``validate=False``."""
+    (strict) unless a fault is on or ``validate=False``. It answers header-less requests in
+    2025-12 (``REVISION``, the shape these tests write), not the server's default, the newest."""
     config = EmulatorConfig(
         faults=faults,
         test_control=True,
         agent_seconds=fields.pop("agent_seconds", 0.2),
         background_seconds=fields.pop("background_seconds", 0.1),
+        revision=fields.pop("revision", REVISION.name),
         **fields,
     )
     clock = Clock()

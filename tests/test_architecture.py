@@ -15,7 +15,9 @@ CORE = [
     "_secrets.py",
     "_sse.py",
     "_wire.py",
+    "_shape.py",
     "_diff.py",
+    "_verdicts.py",
     "checks",
 ]
 # What core may not import: other layers, and anything that does I/O or testing.

@@ -61,3 +61,10 @@ def test_expect_error_returns_the_error_object() -> None:
     assert expect_error("CONV-GET-UNKNOWN", _exchange(404, {"error": error}), 404) == error
     with pytest.raises(Violation, match="HTTP 404"):
         expect_error("CONV-GET-UNKNOWN", _exchange(200, {}), 404)
+
+
+def test_expect_error_says_when_the_request_was_accepted() -> None:
+    with pytest.raises(Violation, match=r"^\[TOOL-COMBINATION\] three tools was accepted\n"):
+        expect_error("TOOL-COMBINATION", _exchange(200, {}), 400, what="three tools")
+    with pytest.raises(Violation, match=r"three tools was not rejected as documented"):
+        expect_error("TOOL-COMBINATION", _exchange(500, {}), 400, what="three tools")

@@ -18,11 +18,13 @@ import pytest
 import yaml
 
 from _support import REPO
+from interactions_conformance import DEFAULT_REVISION
 from interactions_conformance._cli import main
 
 pytest_plugins = ["pytester"]
 CASSETTES = REPO / "cassettes"
 REVISIONS = ("2025-12", "2026-05")
+OLD = ("--revision", "2025-12")
 
 GUARD = '''
 """Loaded with -p: the replay run may start no emulator and open no socket."""
@@ -141,18 +143,19 @@ def test_record_then_replay_then_a_changed_request_names_the_cassette(
     pytester: pytest.Pytester,
 ) -> None:
     pytester.makepyfile(test_things=textwrap.dedent(TEST_FILE))
-    recorded = pytester.runpytest("--record-mode", "rewrite", "-p", "no:randomly")
+    # In 2025-12 (the default is the newest): the streams below are read as content.* events.
+    recorded = pytester.runpytest("--record-mode", "rewrite", "-p", "no:randomly", *OLD)
     recorded.assert_outcomes(passed=2)
     path = pytester.path / "cassettes" / "2025-12" / "emulator" / "test_things" / "test_create.yaml"
     assert path.is_file()
     stream = yaml.safe_load(path.with_name("test_stream.yaml").read_text())
     chunks = stream["interactions"][0]["response"]["body"]["chunks"]
     assert chunks[0].startswith("event: interaction.start\n")
-    replayed = pytester.runpytest("--target", "cassettes", "-p", "no:randomly")
+    replayed = pytester.runpytest("--target", "cassettes", "-p", "no:randomly", *OLD)
     replayed.assert_outcomes(passed=2)
     replayed.stdout.fnmatch_lines(["target cassettes (http://cassettes.invalid)*"])
     pytester.makepyfile(test_things=textwrap.dedent(TEST_FILE).replace("17*23", "17*24"))
-    changed = pytester.runpytest("--target", "cassettes", "-p", "no:randomly")
+    changed = pytester.runpytest("--target", "cassettes", "-p", "no:randomly", *OLD)
     changed.assert_outcomes(passed=1, failed=1)
     changed.stdout.fnmatch_lines(
         [
@@ -175,8 +178,10 @@ def test_target_cassettes_without_recordings_is_a_usage_error(pytester: pytest.P
     pytester.makepyfile("def test_x(api):\n    pass\n")
     result = pytester.runpytest("--target", "cassettes", "--cassette-target", "live")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
-    # The live profile speaks 2026-05 (the live API's only schema since 2026-06-08).
-    result.stderr.fnmatch_lines(["*--target cassettes: no recordings at *2026-05?live*"])
+    # The live profile pins no revision: the newest (the live API ignores Api-Revision).
+    result.stderr.fnmatch_lines(
+        [f"*--target cassettes: no recordings at *{DEFAULT_REVISION}?live*"]
+    )
 
 
 def test_unknown_record_mode_is_refused(pytester: pytest.Pytester) -> None:

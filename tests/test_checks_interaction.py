@@ -10,7 +10,46 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from _support import pinned
 from interactions_conformance.checks import (
+    check_builtin_tools,
+    check_final_text_last,
+    check_function_call_arguments,
+    check_function_call_shape,
+    check_id,
+    check_max_output_tokens,
+    check_model_echo,
+    check_object,
+    check_requires_action,
+    check_structured_output,
+    check_timestamps,
+    check_tool_results_match_calls,
+    check_usage_counts,
+    check_usage_total,
+    run_interaction_checks,
+)
+
+# The events and resources below are hand-made in the 2025-12 shape, and the checks default to
+# the newest revision (DEFAULT_REVISION): the checks taking revision= are pinned to 2025-12 here
+# (test_checks_2026_05.py covers the steps wire).
+(
+    check_builtin_tools,
+    check_final_text_last,
+    check_function_call_arguments,
+    check_function_call_shape,
+    check_id,
+    check_max_output_tokens,
+    check_model_echo,
+    check_object,
+    check_requires_action,
+    check_structured_output,
+    check_timestamps,
+    check_tool_results_match_calls,
+    check_usage_counts,
+    check_usage_total,
+    run_interaction_checks,
+) = pinned(
+    "2025-12",
     check_builtin_tools,
     check_final_text_last,
     check_function_call_arguments,

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from _support import pinned
 from interactions_conformance.checks import (
     check_complete_usage,
     check_content_brackets,
@@ -25,6 +26,42 @@ from interactions_conformance.checks import (
     check_stream_terminal,
     first_difference,
     grammar_for,
+    reassemble_outputs,
+)
+
+# The events and resources below are hand-made in the 2025-12 shape, and the checks default to
+# the newest revision (DEFAULT_REVISION): the checks taking revision= are pinned to 2025-12 here
+# (test_checks_2026_05.py covers the steps wire).
+(
+    check_complete_usage,
+    check_content_brackets,
+    check_delta_types,
+    check_error_events,
+    check_event_ids,
+    check_index_order,
+    check_interaction_ids,
+    check_status_transitions,
+    check_stream_equals_resource,
+    check_stream_function_calls,
+    check_stream_grammar,
+    check_stream_start,
+    check_stream_terminal,
+    reassemble_outputs,
+) = pinned(
+    "2025-12",
+    check_complete_usage,
+    check_content_brackets,
+    check_delta_types,
+    check_error_events,
+    check_event_ids,
+    check_index_order,
+    check_interaction_ids,
+    check_status_transitions,
+    check_stream_equals_resource,
+    check_stream_function_calls,
+    check_stream_grammar,
+    check_stream_start,
+    check_stream_terminal,
     reassemble_outputs,
 )
 
@@ -513,6 +550,7 @@ def _complete_with(outputs: object) -> list[dict[str, object]]:
 def test_complete_outputs_absent_or_equal_to_the_stream() -> None:
     from interactions_conformance.checks import check_complete_outputs
 
+    (check_complete_outputs,) = pinned("2025-12", check_complete_outputs)  # a 2025-12 rule
     assert check_complete_outputs(_complete_with(None)) == []
     assert check_complete_outputs(_complete_with([])) == []
     # REF-Dec25's example splits the text into one block per chunk: the same content.

@@ -55,8 +55,10 @@ EVENTS: list[dict[str, Any]] = [
 for number, event in enumerate(EVENTS):
     event["event_id"] = f"evt_{number:04d}"
 
-SNAPSHOT = """\
-{dir}/traffic.jsonl
+SHAPE = '(by its shape: "outputs" in the Interaction of exchange 0\'s response)'
+SNAPSHOT = f"""\
+{{dir}}/traffic.jsonl: revision 2025-12 {SHAPE}
+{{dir}}/traffic.jsonl
   exchange 0 POST /v1beta/interactions (200)
     [USAGE-TOTAL-SUM] total_tokens is not the sum of its parts
       expected: 8 = total_input_tokens 4 + total_output_tokens 4 + total_thought_tokens 0 + total_tool_use_tokens 0
@@ -69,6 +71,7 @@ SNAPSHOT = """\
       where:    exchange 1 event 0 /event_type
   drift: unknown property "service_tier" at /service_tier (interaction.json#)
 
+{{dir}}/clean.har: revision 2025-12 {SHAPE}
 checked 3 exchanges in 2 files against revision 2025-12: 2 violations (2 rules), 1 drift
 """
 
@@ -140,6 +143,7 @@ def test_a_folder_is_searched_and_clean_traffic_exits_0(
     assert source_files([traffic]) == [traffic / "clean.har", traffic / "traffic.jsonl"]
     assert main(["check", str(traffic / "clean.har")]) == 0
     assert capsys.readouterr().out == (
+        f"{traffic / 'clean.har'}: revision 2025-12 {SHAPE}\n"
         "checked 1 exchange in 1 file against revision 2025-12: 0 violations (0 rules), 0 drift\n"
     )
 
@@ -162,10 +166,13 @@ def test_json_output_gives_every_finding_with_its_exchange(
         "revision": "2025-12",
         "strict_schema": False,
         "files": 2,
+        "unreadable": 0,
+        "empty": 0,
         "exchanges": 3,
         "violations": 2,
         "rules": ["STREAM-START-FIRST", "USAGE-TOTAL-SUM"],
         "drift": 1,
+        "checker_errors": 0,
     }
     jsonl = report["files"][1]
     assert jsonl["kind"] == "jsonl"
@@ -180,7 +187,7 @@ def test_json_output_gives_every_finding_with_its_exchange(
     [
         (["absent.jsonl"], "check: no such file or folder: absent.jsonl"),
         (["{dir}/clean.har", "--revision", "1999-01"], "check: "),
-        (["{dir}/bad.jsonl"], "bad.jsonl:2: not an exchange (KeyError: 'request')"),
+        (["{dir}/bad.jsonl"], "bad.jsonl:2: not an exchange: it has no request and response"),
         (["{dir}/notes.txt"], "notes.txt: unknown kind of file"),
     ],
 )

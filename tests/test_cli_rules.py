@@ -16,7 +16,13 @@ import pytest
 from interactions_conformance import Revision
 from interactions_conformance import _cmd_rules as cmd_rules
 from interactions_conformance._cli import main
-from interactions_conformance._spec import Rule, Source
+from interactions_conformance._spec import (
+    Rule,
+    Source,
+    available_revisions,
+    load_revision,
+    newest_revision,
+)
 
 
 @pytest.fixture(autouse=True)
@@ -26,9 +32,20 @@ def _terminal(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    code = main(["rules", *argv])
+    """``rules`` on the 2025-12 catalogue (the ``revision`` fixture) unless argv names one: the
+    snapshots below are of that catalogue, and the default (the newest) is tested on its own."""
+    pinned = [] if "--revision" in argv else ["--revision", "2025-12"]
+    code = main(["rules", *pinned, *argv])
     out, err = capsys.readouterr()
     return code, out, err
+
+
+def test_the_default_catalogue_is_the_newest_revision(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["rules"]) == 0
+    newest = load_revision(newest_revision())
+    header = capsys.readouterr().out.splitlines()[0]
+    assert header.startswith(f"revision {newest.name}: {len(newest.rules)} rules"), header
+    assert newest.name == available_revisions()[-1] != "2025-12"
 
 
 # -- the real catalogue ------------------------------------------------------------------------

@@ -38,7 +38,8 @@ def test_run_fails_with_the_rule_on_a_faulty_emulator(tmp_path: Path) -> None:
         "--results", str(results),
     )  # fmt: skip
     assert run.returncode == 1, run.stdout[-2000:]
-    assert "[STREAM-START-FIRST] the first event is not interaction.start" in run.stdout
+    # the default run speaks the newest revision, whose stream starts with interaction.created
+    assert "[STREAM-START-FIRST] the first event is not interaction.created" in run.stdout
     assert "curl -sS -N -X POST" in run.stdout
     assert (
         json.loads(results.read_text("utf-8"))["rules"]["STREAM-START-FIRST"]["status"] == "failed"
@@ -49,3 +50,13 @@ def test_run_usage_error(tmp_path: Path) -> None:
     run = _run(tmp_path, "--target", "live", "--api-key", "")
     assert run.returncode == 4, run.stdout + run.stderr  # pytest's usage error
     assert "--target live needs an API key" in run.stderr
+
+
+def test_run_exits_3_when_the_run_is_incomplete(tmp_path: Path) -> None:
+    results = tmp_path / "out.json"
+    run = _run(
+        tmp_path, "-q", "-k", "test_string_input", "--token-budget", "0", "--results", str(results)
+    )
+    assert run.returncode == 3, run.stdout[-2000:] + run.stderr[-2000:]
+    assert "INCOMPLETE: the token budget was spent before every test ran" in run.stdout
+    assert json.loads(results.read_text("utf-8"))["complete"] is False

@@ -2,6 +2,11 @@
 
 Each test is one of the guide's examples (shared/guide, "Python" tabs), with
 ``genai.Client()`` pointed at the emulator; file reads become in-memory bytes.
+
+SDK 1.55.0 reads ``outputs`` and sends no ``Api-Revision`` header, like today's SDKs; the
+emulator answers a header-less request in the newest revision, so this user of the Dec 2025
+guide starts it in that guide's revision, as ``serve --revision 2025-12`` does. Today's SDKs
+on their defaults are ``tests/test_sdk_today.py``.
 """
 
 from __future__ import annotations
@@ -26,7 +31,7 @@ pytestmark = pytest.mark.filterwarnings("ignore:Interactions usage is experiment
 
 @pytest.fixture(scope="module")
 def client() -> Iterator[Any]:
-    with running_emulator(agent_seconds=0.5) as url:
+    with running_emulator(agent_seconds=0.5, revision="2025-12") as url:
         yield genai.Client(api_key="emulator-key", http_options={"base_url": url})
 
 

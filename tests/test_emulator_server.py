@@ -108,7 +108,8 @@ def test_twenty_concurrent_clients() -> None:
     created: list[tuple[str, str, str]] = []  # (key, id, expected text)
     failures: list[str] = []
     lock = threading.Lock()
-    with running_emulator(agent_seconds=0.3, background_seconds=0.1) as url:
+    # The clients read outputs (2025-12); header-less, they would get the newest revision.
+    with running_emulator(agent_seconds=0.3, background_seconds=0.1, revision="2025-12") as url:
 
         def worker(n: int) -> None:
             key = {"x-goog-api-key": "emulator-key" if n % 2 else "emulator-key-2"}

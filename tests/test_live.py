@@ -9,7 +9,7 @@ steps schema (revision 2026-05, the live API's today: a few tokens) must check c
 
 The same tests run against the emulator serving the live API's default (2026-05), so their logic
 is proven offline too. The full live suite is ``interactions-conformance run --target live``
-(the live profiles speak 2026-05; see README).
+(the live profiles pin no revision: the newest; see README).
 """
 
 from __future__ import annotations
@@ -44,7 +44,8 @@ def endpoint(request: pytest.FixtureRequest) -> Iterator[tuple[str, str]]:
 
 def test_live_answers_a_2025_12_request_as_documented(endpoint: tuple[str, str]) -> None:
     base_url, key = endpoint
-    with ApiClient(base_url, key, max_retries=2) as client:
+    # Spelled in 2025-12 (the client's default is the newest revision, which has no such field).
+    with ApiClient(base_url, key, max_retries=2, revision="2025-12") as client:
         # response_mime_type exists only in 2025-12: the request is unambiguously legacy
         # (a bare string input alone is valid in both shapes and would be answered in steps).
         exchange = client.create(

@@ -80,7 +80,12 @@ def test_the_sdk_works_unchanged_through_the_proxy_and_every_exchange_is_checked
     tmp_path: Path,
 ) -> None:
     genai = pytest.importorskip("google.genai")
-    with running_emulator() as upstream, _proxied(tmp_path, upstream) as (proxy, live):
+    # SDK 1.55.0 reads outputs: its user serves 2025-12 (serve --revision 2025-12). It sends no
+    # Api-Revision, and the proxy (no --revision) checks each exchange by its shape.
+    with (
+        running_emulator(revision="2025-12") as upstream,
+        _proxied(tmp_path, upstream) as (proxy, live),
+    ):
         client = genai.Client(api_key=KEY, http_options={"base_url": proxy.url})
         created = client.interactions.create(model=MODEL, input="What is 17*23?")
         assert created.status == "completed"
@@ -278,9 +283,10 @@ def test_stream_start_is_reported_while_the_stream_is_still_open(tmp_path: Path)
 def test_a_fault_mode_behind_the_proxy_gives_its_rule_ids_in_the_log(
     tmp_path: Path, fault: str, request_body: dict[str, Any], rules: set[str], strict: bool
 ) -> None:
+    # The rule ids are 2025-12's (an error body breaks ERR-BODY alone in the steps revisions).
     with (
-        running_emulator(faults=(fault,)) as upstream,
-        _proxied(tmp_path, upstream, strict=strict) as (proxy, live),
+        running_emulator(faults=(fault,), revision="2025-12") as upstream,
+        _proxied(tmp_path, upstream, strict=strict, revision="2025-12") as (proxy, live),
     ):
         httpx.post(
             f"{proxy.url}/v1beta/interactions", json=request_body, headers={"x-goog-api-key": KEY}
@@ -397,7 +403,7 @@ def test_a_compressed_response_passes_compressed_and_is_checked_decoded(tmp_path
 
     with (
         _serve(gzipped) as upstream,
-        _proxied(tmp_path, upstream) as (proxy, _),
+        _proxied(tmp_path, upstream, revision="2025-12") as (proxy, _),  # SCHEMA-ERROR is 2025-12's
         httpx.Client() as client,
         client.stream("GET", f"{proxy.url}/v1beta/interactions/x") as response,
     ):
@@ -447,11 +453,12 @@ def test_a_resumed_stream_is_not_held_to_start_with_interaction_start(tmp_path: 
 def test_each_exchange_is_checked_by_the_revision_its_client_asked_for(
     tmp_path: Path, stream: bool
 ) -> None:
-    # The proxy's own revision is 2025-12; a client asking for 2026-05 (Api-Revision) gets
-    # steps, checked as 2026-05: clean. Without the header the same proxy checks 2025-12.
+    # The proxy's own revision is 2025-12 (and the upstream's); a client asking for 2026-05
+    # (Api-Revision) gets steps, checked as 2026-05: clean. Without the header the same proxy
+    # checks 2025-12.
     steps = {"x-goog-api-key": KEY, "api-revision": "2026-05-20"}
     with (
-        running_emulator() as upstream,
+        running_emulator(revision="2025-12") as upstream,
         _proxied(tmp_path, upstream, revision="2025-12") as (proxy, _live),
     ):
         asked = httpx.post(

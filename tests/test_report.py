@@ -190,16 +190,20 @@ interactions-conformance report: 2 runs, revision 2099-01
   A  emulator
      old.json, finished 2026-01-02T03:04:09Z
      3 passed, 0 failed, 1 deviation, 1 skipped, 1 not exercised; drift 0
+     held 3/6 (50%), MUST 3/6 (50%), coverage 4/6 (66%) INCOMPLETE
+     incomplete: coverage 66% (4 of 6 applicable rules exercised) is below 80%
   B  127.0.0.1:8080 (third-party) [stream-no-start]
      new.json, finished 2026-01-02T03:04:09Z
      2 passed, 2 failed, 1 deviation, 1 skipped, 0 not exercised; drift 1
+     held 2/6 (33%), MUST 2/6 (33%), coverage 5/6 (83%)
 
-  score (passed / applicable)         A        B
-  basic                             2/2      1/2
-  errors                            0/1      0/1
-  schema                              -        -
-  streaming                         1/1      1/2
-  all                               3/4      2/5
+  score (% of applicable rules)                A               B
+                                   pass MUST  cov   pass MUST  cov
+  basic                           100% 100% 100%   50%  50% 100%
+  errors                            0%   0% 100%    0%   0% 100%
+  schema                            0%   0%   0%    0%   0%   0%
+  streaming                        50%  50%  50%   50%  50% 100%
+  all                              50%  50%  66%   33%  33%  83%
 
 failures in A (1)
   ERR-BODY (known deviation)
@@ -285,9 +289,15 @@ def test_three_runs_have_no_comparison_and_score_per_area() -> None:
     report = _report(OLD, NEW, OLD)
     assert report.comparison is None
     assert [r.key for r in report.runs] == ["A", "B", "C"]
-    assert report.score(report.runs[1], "streaming") == (1, 2)
-    assert report.score(report.runs[1]) == (2, 5)
-    assert report.score(report.runs[0], "schema") == (0, 0)
+    # held / applicable: skipped and not exercised rules count (as not held), so a target does
+    # not score higher by declaring fewer features; coverage shows how much was reached.
+    streaming = report.score(report.runs[1], "streaming")
+    assert (streaming.passed, streaming.applicable, streaming.exercised) == (1, 2, 2)
+    overall = report.score(report.runs[1])
+    assert (overall.passed, overall.applicable, overall.exercised) == (2, 6, 5)
+    assert (overall.must_passed, overall.must_applicable) == (2, 6)
+    schema = report.score(report.runs[0], "schema")
+    assert (schema.passed, schema.applicable, schema.exercised) == (0, 1, 0)
 
 
 # -- Markdown ---------------------------------------------------------------------------
@@ -300,7 +310,13 @@ def test_markdown_has_the_matrix_scores_drift_and_failures_with_their_curl_line(
         "| **B** | 127.0.0.1:8080 (third-party) [stream-no-start]<br>`http://127.0.0.1:8080` |"
         in text
     )
-    assert "| [streaming](#area-streaming) | 1/1 (100%) | 1/2 (50%) |" in text
+    assert (
+        "| [streaming](#area-streaming) | 1/2 (50%) | 1/2 (50%) | 1/2 (50%) "
+        "| 1/2 (50%) | 1/2 (50%) | 2/2 (100%) |" in text
+    )
+    assert (
+        "**A is INCOMPLETE**: coverage 66% (4 of 6 applicable rules exercised) is below 80%" in text
+    )
     assert (
         "| `BASIC-ID` | MUST | ✓ | [✗](#fail-b-basic-id) | A stored interaction has an id. |"
         in text
@@ -398,7 +414,8 @@ def test_a_person_sees_the_matrix_scores_and_a_failure_with_its_curl_line(
     text = _visible_text(dom)
     # the summary and the scores
     assert "B 127.0.0.1:8080 (third-party) [stream-no-start]" in text
-    assert "streaming 1/1 (100%) 1/2 (50%)" in text
+    assert "streaming 1/2 (50%) 1/2 (50%) 1/2 (50%) 1/2 (50%) 1/2 (50%) 2/2 (100%)" in text
+    assert "A is INCOMPLETE : coverage 66% (4 of 6 applicable rules exercised) is below 80%" in text
     # the matrix: a rule row with a status per run
     assert "STREAM-START-FIRST MUST ✓ ✗ The first event is interaction.start." in text
     # a failure: its rule id and the curl line that reproduces it
@@ -434,17 +451,19 @@ def test_a_real_run_writes_results_the_schema_accepts(tmp_path: Path) -> None:
     )  # fmt: skip
     assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-2000:]
     data = load_run(results)  # validates against results.schema.json
-    assert data["format_version"] == 1
+    assert data["format_version"] == 2
     assert data["rules"]["BASIC-CREATE"]["status"] == "passed"
     report = _report(data)
     assert "basic" in report.by_area
-    passed, applicable = report.score(report.runs[0], "basic")
-    assert passed == applicable > 0
+    basic = report.score(report.runs[0], "basic")
+    assert basic.passed == basic.applicable == basic.exercised > 0
+    assert data["score"]["areas"]["basic"] == basic.as_dict()  # one formula, plugin and report
+    assert data["complete"] is True
 
 
 def test_load_run_names_the_file_and_the_place(tmp_path: Path) -> None:
     path = tmp_path / "r.json"
-    path.write_text(json.dumps({**OLD, "format_version": 2}), "utf-8")
+    path.write_text(json.dumps({**OLD, "format_version": 99}), "utf-8")
     with pytest.raises(ReportError, match=r"r\.json: not a results file .*at /format_version"):
         load_run(path)
     path.write_text("{", "utf-8")

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from interactions_conformance._spec import DEFAULT_REVISION, available_revisions, newest_revision
 from interactions_conformance._targets import FEATURES, ProfileError, builtin_profile, load_profile
 
 
@@ -51,10 +52,12 @@ def test_unsupported_reason_defaults_to_the_feature_meaning() -> None:
 
 
 def test_live_profiles_speak_the_revision_the_live_api_serves() -> None:
-    # The live API answers only the steps schema since 2026-06-08 (API-SURFACE section 8).
-    assert builtin_profile("live-free").revision == "2026-05"
-    assert builtin_profile("live-paid").revision == "2026-05"
-    assert builtin_profile("emulator").revision is None  # the default: the guide's 2025-12
+    # The live API answers every request in today's schema (it ignores Api-Revision since
+    # 2026-06-08, API-SURFACE section 8): no profile pins a revision, so each run speaks the
+    # newest one, the same value as DEFAULT_REVISION.
+    for name in ("live-free", "live-paid", "emulator"):
+        assert builtin_profile(name).revision is None, name
+    assert DEFAULT_REVISION == newest_revision() == available_revisions()[-1]
 
 
 def test_a_profile_revision_must_be_a_string(tmp_path: Path) -> None:

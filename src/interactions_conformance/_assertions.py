@@ -111,14 +111,20 @@ def expect_error(
     statuses: tuple[int, ...] | int = (400,),
     what: str = "the request",
 ) -> dict[str, Any]:
-    """The response is one of ``statuses`` (a 4xx); returns the error object."""
+    """The response is one of ``statuses`` (a 4xx); returns the error object.
+
+    When the target accepts what it must reject, this raises first, under ``rule``: the
+    violations the automatic checks find in the accepted answer are collected by the plugin
+    and listed after it, under their own rules (`_verdicts.judge_test`), never instead of it.
+    """
     allowed = (statuses,) if isinstance(statuses, int) else statuses
     status = exchange.response.status
     body = body_of(exchange)
+    accepted = 200 <= status < 300
     require(
         rule,
         status in allowed,
-        f"{what} was not rejected as documented",
+        f"{what} was accepted" if accepted else f"{what} was not rejected as documented",
         expected="HTTP " + " or ".join(str(s) for s in allowed),
         actual=f"HTTP {status}: {excerpt(body)}",
         exchange=exchange,

@@ -37,6 +37,12 @@ keys given to the transport (written as ``$GEMINI_API_KEY`` and
 a model echoes in a stream may be split across deltas: Google-shaped keys are
 also looked for in the joined text of the events, and any piece of 8 or more
 characters of a long key (24+ characters) is written ``<redacted>``.
+
+Cassettes are read as if from a stranger (`load_cassette`, for replay and for
+``check`` alike): YAML's safe loader, anchors and aliases refused (a 500-byte
+"billion laughs" file stands for gigabytes), no Python tags, at most 64
+levels of nesting and `MAX_CASSETTE_BYTES`; each problem is one
+`CassetteError` naming the line.
 """
 
 from __future__ import annotations
@@ -52,13 +58,10 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import httpx
-from vcr.persisters.filesystem import (  # vcrpy's persister: files vcrpy tooling can read
-    CassetteDecodeError,
-    CassetteNotFoundError,
-    FilesystemPersister,
-)
+import yaml
+from vcr.persisters.filesystem import FilesystemPersister  # files vcrpy tooling can read
 from vcr.request import Request as VcrRequest
-from vcr.serializers import yamlserializer
+from vcr.serializers import compat, yamlserializer
 
 from ._secrets import GOOGLE_KEY, KEY_PLACEHOLDER, SECRET_HEADERS, scrub_text
 
@@ -68,6 +71,7 @@ __all__ = [
     "Cassette",
     "CassetteError",
     "CassetteTransport",
+    "LoadedCassette",
     "NoRecordingError",
     "load_cassette",
     "sse_frames",
@@ -91,7 +95,11 @@ _FRAME_END = re.compile(rb"\r\n\r\n|\n\n|\r\r")
 
 
 class CassetteError(Exception):
-    """A cassette file cannot be read, or the record mode is unknown."""
+    """A cassette file cannot be read, or the record mode is unknown (``line``: where, if known)."""
+
+    def __init__(self, why: str, *, line: int | None = None) -> None:
+        super().__init__(f"line {line}: {why}" if line else why)
+        self.why, self.line = why, line
 
 
 class NoRecordingError(httpx.TransportError, AssertionError):
@@ -172,16 +180,17 @@ class Cassette:
         if self.record_mode == "rewrite":
             self.existed = self.path.is_file()
             return
+        if not self.path.is_file() or not self.path.read_bytes().strip():
+            return  # as vcrpy: an empty file is a cassette not recorded yet
+        # Read as `check` reads it (no aliases, no Python objects), then vcrpy's own conversion.
         try:
-            loaded = FilesystemPersister.load_cassette(self.path, yamlserializer)
-        except CassetteNotFoundError:
-            return
-        except (CassetteDecodeError, ValueError, KeyError, TypeError) as exc:
+            loaded = load_cassette(self.path)
+            requests = [VcrRequest._from_dict(i["request"]) for i in loaded.interactions]
+            responses = [compat.convert_to_bytes(i["response"]) for i in loaded.interactions]
+        except (CassetteError, ValueError, KeyError, TypeError, AttributeError) as exc:
             raise CassetteError(f"cannot read cassette {self.path}: {exc}") from exc
         self.existed = True
-        requests, responses = loaded[0], loaded[1]
-        if len(loaded) > 2 and isinstance(loaded[2], dict):
-            self.metadata = {**loaded[2], **self.metadata}
+        self.metadata = {**loaded.metadata, **self.metadata}
         self.recordings = [
             _Recording(r, dict(s)) for r, s in zip(requests, responses, strict=False)
         ]
@@ -574,10 +583,107 @@ def _replay(recording: _Recording, request: httpx.Request) -> httpx.Response:
     )
 
 
-def load_cassette(path: str | Path) -> tuple[list[_Recording], dict[str, Any]]:
-    """The recordings and metadata of a cassette file (for the `check` command)."""
+# -- reading a cassette that may come from anywhere (the `check` command) ----------------------
+
+# A cassette larger than this is refused before it is parsed (documented in the README).
+MAX_CASSETTE_BYTES = 64 * 1024 * 1024
+_MAX_YAML_DEPTH = 64  # as `_traffic.MAX_JSON_DEPTH`: a cassette's own structure is 6 levels
+_PYTHON_TAG = "tag:yaml.org,2002:python/"
+
+
+@dataclass(frozen=True)
+class LoadedCassette:
+    """A cassette's ``interactions`` as plain data (shape not yet checked), each with its line."""
+
+    interactions: list[Any]
+    lines: list[int]
+    metadata: dict[str, Any]
+
+
+def _refuse_hostile(root: Any) -> None:
+    """Anchors/aliases, Python tags and deep nesting are refused before anything is built.
+
+    An alias makes one node appear twice, so a 500-byte "billion laughs" document stands for
+    gigabytes once anything walks it; a cassette we write never has one.
+    """
+    seen: set[int] = set()
+    stack = [(root, 1)]
+    while stack:
+        node, depth = stack.pop()
+        line = node.start_mark.line + 1
+        if id(node) in seen:
+            raise CassetteError("YAML anchors and aliases are refused in a cassette", line=line)
+        seen.add(id(node))
+        if isinstance(node.tag, str) and node.tag.startswith(_PYTHON_TAG):
+            tag = "!!python/" + node.tag.removeprefix(_PYTHON_TAG)
+            raise CassetteError(f"the YAML tag {tag} is refused (Python objects)", line=line)
+        if depth > _MAX_YAML_DEPTH:
+            raise CassetteError(
+                f"nested deeper than {_MAX_YAML_DEPTH} levels (the checker's limit)", line=line
+            )
+        if isinstance(node, yaml.MappingNode):
+            stack.extend((part, depth + 1) for pair in node.value for part in pair)
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend((item, depth + 1) for item in node.value)
+
+
+def _interaction_lines(root: Any) -> list[int]:
+    if isinstance(root, yaml.MappingNode):
+        for key, value in root.value:
+            if key.value == "interactions" and isinstance(value, yaml.SequenceNode):
+                return [item.start_mark.line + 1 for item in value.value]
+    return []
+
+
+def load_cassette(path: str | Path) -> LoadedCassette:
+    """A cassette file read safely, for `check` on files from anywhere (a pull request's).
+
+    YAML's safe loader (no Python objects), with anchors and aliases refused, nesting and size
+    capped; every problem is a `CassetteError` naming the line.
+    """
     path = Path(path)
-    if not path.is_file():
-        raise CassetteError(f"no cassette at {path}")
-    cassette = Cassette(path, "none")
-    return cassette.recordings, cassette.metadata
+    try:
+        size = path.stat().st_size
+        if size > MAX_CASSETTE_BYTES:
+            raise CassetteError(
+                f"{size:,} bytes, over the {MAX_CASSETTE_BYTES:,}-byte limit for a cassette"
+            )
+        text = path.read_bytes().decode("utf-8")
+    except OSError as exc:
+        raise CassetteError(f"cannot read ({exc.strerror or exc})") from exc
+    except UnicodeDecodeError as exc:
+        raise CassetteError(f"not UTF-8 text ({exc.reason} at byte {exc.start})") from exc
+    loader = yaml.CSafeLoader(text) if hasattr(yaml, "CSafeLoader") else yaml.SafeLoader(text)
+    try:
+        root = loader.get_single_node()
+        if root is None:
+            return LoadedCassette([], [], {})
+        _refuse_hostile(root)
+        data = loader.construct_document(root)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        raise CassetteError(
+            f"not valid YAML ({exc.problem or exc.context})",
+            line=mark.line + 1 if mark is not None else None,
+        ) from exc
+    except yaml.reader.ReaderError as exc:  # a character YAML refuses (no mark, a position)
+        line = text.count("\n", 0, exc.position) + 1
+        char = exc.character if isinstance(exc.character, int) else ord(exc.character)
+        raise CassetteError(f"not valid YAML ({exc.reason}: #x{char:04x})", line=line) from exc
+    except yaml.YAMLError as exc:
+        raise CassetteError(f"not valid YAML ({exc})") from exc
+    except (ValueError, TypeError, OverflowError) as exc:  # a 5,000-digit int, a bad date...
+        raise CassetteError(f"a YAML value that cannot be read ({str(exc)[:120]})") from exc
+    finally:
+        loader.dispose()
+    if not isinstance(data, dict) or not isinstance(data.get("interactions"), list):
+        raise CassetteError(
+            "not a cassette: expected a mapping with an interactions list "
+            "(vcrpy format version 1, as `pytest suites --record-mode` writes)"
+        )
+    metadata = data.get("metadata")
+    return LoadedCassette(
+        data["interactions"],
+        _interaction_lines(root),
+        metadata if isinstance(metadata, dict) else {},
+    )

@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from ._spec import DEFAULT_REVISION
 from ._traffic import Exchange, Request, Response
 from ._wire import request_to_wire
 
@@ -78,7 +79,7 @@ class ApiClient:
         token_budget: int | None = None,
         transport: httpx.BaseTransport | None = None,
         sleep: Callable[[float], None] = time.sleep,
-        revision: str = "2025-12",
+        revision: str = DEFAULT_REVISION,
         api_revision: str | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")

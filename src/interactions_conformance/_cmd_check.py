@@ -18,11 +18,34 @@ JSON pointer. Text output::
     checked 3 exchanges in 1 file against revision 2025-12: 1 violation (1 rule), 1 drift
 
 Each file is checked against ``--revision``; without it, against the revision
-a cassette names in its metadata (recorded under it), else the default. So
-``check cassettes/`` checks each revision's recordings by their own revision.
+a cassette names in its metadata (recorded under it), else the revision its
+traffic's shape shows (``outputs`` 2025-12, ``steps`` the newest; `_shape`),
+else the newest. So ``check cassettes/`` checks each revision's recordings by
+their own revision, and a HAR file by its era. A choice by shape or default
+is printed first (``app.har: revision 2026-11 (by its shape: ...)``; in JSON,
+the file's ``revision_chosen``).
 
-Exit 0 when no violation, 1 when any, 2 on a usage error (a missing or
-unreadable file, an unknown revision).
+A folder is checked file by file: a file that cannot be read is reported on
+stderr in one line (``check: path:line: why``) and the others are still
+checked. Empty input is said (``check: no exchanges in x.jsonl``). Exit codes:
+
+==  ==========================================================================
+0   every file read and checked, no violation
+1   violations (and every file was read and checked)
+2   usage error (an unknown revision, no such path), an unreadable file (even
+    when the others are clean), or no exchange found at all: nothing checked
+3   the checker itself failed (a check raised on some exchange, or check
+    crashed): a bug of ours, said in one line with "please report"
+==  ==========================================================================
+
+When several apply, the highest wins; the summary line says each. Ctrl-C
+exits 130 with one line. Text is printed with what the terminal cannot
+encode (a lone surrogate in recorded text) escaped, never a
+``UnicodeEncodeError``. Caps: a file over
+`_sources.MAX_SOURCE_BYTES` (64 MiB) is refused unread, JSON and YAML nested
+deeper than 64 levels are refused, YAML anchors/aliases and Python tags are
+refused; memory is then bounded by the largest file (each file's exchanges
+are dropped once it is checked; a stream is parsed once).
 """
 
 from __future__ import annotations
@@ -32,12 +55,14 @@ import json
 import re
 import sys
 from pathlib import Path
-from typing import Any
-from urllib.parse import urlsplit
+from typing import Any, TextIO
 
 from ._findings import Drift, Violation
+from ._shape import revision_by_shape
 from ._sources import Sourced, SourceError, read_source, source_files
 from ._spec import DEFAULT_REVISION, Revision, SpecError, load_revision
+from ._traffic import split_url
+from .checks._base import checker_error
 
 __all__ = ["add_arguments", "check_source", "run"]
 
@@ -47,12 +72,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "paths",
         nargs="+",
         metavar="PATH",
-        help="cassettes (.yaml), HAR (.har), JSON Lines (.jsonl), or folders holding them",
+        help="cassettes (.yaml), HAR (.har), JSON Lines (.jsonl; also the proxy's --log), "
+        "exchanges (.json, as the proxy's --record writes), or folders holding them",
     )
     parser.add_argument(
         "--revision",
         help="spec revision for every file (default: the revision a cassette was recorded "
-        f"under, else {DEFAULT_REVISION})",
+        f"under, else the one its shape shows: outputs 2025-12, steps {DEFAULT_REVISION})",
     )
     parser.add_argument(
         "--strict-schema",
@@ -69,15 +95,23 @@ def check_source(
     source: Sourced, revision: Revision, *, strict: bool = False
 ) -> tuple[list[Violation], list[Drift]]:
     """The violations (located ``exchange N ...``) and the distinct drift of one file."""
+    violations, drift, _ = _check_file(source, revision, strict=strict)
+    return violations, drift
+
+
+def _check_file(
+    source: Sourced, revision: Revision, *, strict: bool
+) -> tuple[list[Violation], list[Drift], list[str]]:
+    """`check_source`, and a line for each exchange a check raised on (a checker bug)."""
     from .checks import check_scenario
 
     if not source.exchanges:
-        return [], []
+        return list(source.logged), [], []
     result = check_scenario(source.exchanges, revision, strict=strict)
     drift: dict[tuple[str, str, str], Drift] = {}
     for item in result.drift:
         drift.setdefault((item.what, item.name, item.where), item)
-    return result.violations, list(drift.values())
+    return [*result.violations, *source.logged], list(drift.values()), result.errors
 
 
 def _exchange_of(violation: Violation) -> int | None:
@@ -97,7 +131,7 @@ def _text(source: Sourced, violations: list[Violation], drift: list[Drift]) -> l
     for index in sorted(by_exchange, key=lambda i: -1 if i is None else i):
         if index is not None and index < len(source.exchanges):
             exchange = source.exchanges[index]
-            path = urlsplit(exchange.request.url).path
+            path = split_url(exchange.request.url).path or exchange.request.url[:80]
             lines.append(
                 f"  exchange {index} {exchange.request.method} {path} ({exchange.response.status})"
             )
@@ -111,46 +145,88 @@ def _text(source: Sourced, violations: list[Violation], drift: list[Drift]) -> l
     return lines
 
 
-def _revision_of(source: Sourced, chosen: str | None) -> Revision:
-    """--revision; else the one the cassette was recorded under; else the default."""
+def _revision_of(source: Sourced, chosen: str | None) -> tuple[Revision, str]:
+    """--revision; else the one the cassette was recorded under; else the one the traffic's
+    shape shows (``_shape``: outputs 2025-12, steps the newest); else the default. With the
+    reason when neither the option nor metadata said (it is printed)."""
     recorded = source.metadata.get("revision")
-    name = chosen or (recorded if isinstance(recorded, str) else None) or DEFAULT_REVISION
-    return load_revision(name)
+    name = chosen or (recorded if isinstance(recorded, str) else None)
+    if name:
+        return load_revision(name), ""
+    guess = revision_by_shape(source.exchanges)
+    if guess is not None:
+        return load_revision(guess.revision), f"by its shape: {guess.reason}"
+    return load_revision(DEFAULT_REVISION), "the default: no metadata, and no shape says"
+
+
+EXIT_CLEAN, EXIT_VIOLATIONS, EXIT_UNREADABLE, EXIT_INTERNAL = 0, 1, 2, 3
+_REPORT = "please report it at the project's issue tracker with the file that caused it"
+
+
+def _say(line: str, file: TextIO) -> None:
+    """Print one line; what the stream cannot encode (a lone surrogate) is escaped."""
+    encoding = getattr(file, "encoding", None) or "utf-8"
+    print(line.encode(encoding, "backslashreplace").decode(encoding), file=file)
 
 
 def run(args: argparse.Namespace) -> int:
     try:
+        return _run(args)
+    except KeyboardInterrupt:
+        _say("check: interrupted", sys.stderr)
+        return 130
+    except Exception as exc:  # a crash is ours, never "violations found"
+        _say(f"check: internal error ({checker_error(exc)}); {_REPORT}", sys.stderr)
+        return EXIT_INTERNAL
+
+
+def _run(args: argparse.Namespace) -> int:
+    try:
         if args.revision is not None:
             load_revision(args.revision)
     except SpecError as exc:
-        print(f"check: {exc}", file=sys.stderr)
-        return 2
+        _say(f"check: {exc}", sys.stderr)
+        return EXIT_UNREADABLE
     paths = [Path(p) for p in args.paths]
     missing = [str(p) for p in paths if not p.exists()]
     if missing:
-        print(f"check: no such file or folder: {', '.join(missing)}", file=sys.stderr)
-        return 2
+        _say(f"check: no such file or folder: {', '.join(missing)}", sys.stderr)
+        return EXIT_UNREADABLE
     files = source_files(paths)
     if not files:
-        print("check: no cassette, HAR or JSON Lines file under the given paths", file=sys.stderr)
-        return 2
+        _say("check: no cassette, HAR or JSON Lines file under the given paths", sys.stderr)
+        return EXIT_UNREADABLE
     reports: list[dict[str, Any]] = []
     text: list[str] = []
     total_exchanges = total_violations = total_drift = 0
     rules: set[str] = set()
     used: dict[str, int] = {}  # revision -> files checked against it
+    unreadable: list[str] = []
+    empty: list[str] = []
+    errors: list[str] = []
     for path in files:
         try:
             source = read_source(path)
-            revision = _revision_of(source, args.revision)
+            revision, why = _revision_of(source, args.revision)
         except (SourceError, SpecError) as exc:
-            print(
-                f"check: {path}: {exc}" if isinstance(exc, SpecError) else f"check: {exc}",
-                file=sys.stderr,
-            )
-            return 2
+            message = f"{path}: {exc}" if isinstance(exc, SpecError) else str(exc)
+            _say(f"check: {message}", sys.stderr)
+            unreadable.append(message)
+            reports.append({"file": str(path), "unreadable": message})
+            continue
+        if not source.exchanges and not source.logged:
+            _say(f"check: no exchanges in {path}", sys.stderr)
+            empty.append(str(path))
         used[revision.name] = used.get(revision.name, 0) + 1
-        violations, drift = check_source(source, revision, strict=args.strict_schema)
+        if why:
+            text.append(f"{path}: revision {revision.name} ({why})")
+        try:
+            violations, drift, failed = _check_file(source, revision, strict=args.strict_schema)
+        except Exception as exc:  # check_scenario keeps each exchange's failure; this is the rest
+            violations, drift, failed = [], [], [checker_error(exc)]
+        for line in failed:
+            _say(f"check: {path}: {line}; {_REPORT}", sys.stderr)
+        errors.extend(failed)
         total_exchanges += len(source.exchanges)
         total_violations += len(violations)
         total_drift += len(drift)
@@ -162,34 +238,57 @@ def run(args: argparse.Namespace) -> int:
                 "file": str(path),
                 "kind": source.kind,
                 "revision": revision.name,
+                **({"revision_chosen": why} if why else {}),
                 "exchanges": len(source.exchanges),
                 "violations": [{**v.as_dict(), "exchange": _exchange_of(v)} for v in violations],
                 "drift": [d.as_dict() for d in drift],
+                "checker_errors": failed,
             }
         )
     names = sorted(used)
+    nothing = total_exchanges == 0 and total_violations == 0
     summary = {
         "revision": names[0] if len(names) == 1 else names,
         "strict_schema": bool(args.strict_schema),
         "files": len(files),
+        "unreadable": len(unreadable),
+        "empty": len(empty),
         "exchanges": total_exchanges,
         "violations": total_violations,
         "rules": sorted(rules),
         "drift": total_drift,
+        "checker_errors": len(errors),
     }
     if args.format == "json":
         print(json.dumps({"summary": summary, "files": reports}, indent=2))
     else:
         for line in text:
-            print(line)
-        print(
-            f"checked {_plural(total_exchanges, 'exchange')} in {_plural(len(files), 'file')} "
-            f"against {_against(used)}"
-            f"{' (strict schema)' if args.strict_schema else ''}: "
-            f"{_plural(total_violations, 'violation')} ({_plural(len(rules), 'rule')}), "
-            f"{total_drift} drift"
-        )
-    return 1 if total_violations else 0
+            _say(line, sys.stdout)
+        checked = len(files) - len(unreadable)
+        if nothing:
+            reasons = (
+                [f"{_plural(len(unreadable), 'file')} unreadable (see above)"] if unreadable else []
+            )
+            reasons += [f"no exchanges in {_plural(len(empty), 'file')}"] if empty else []
+            line = "nothing checked: " + "; ".join(reasons)
+        else:
+            line = (
+                f"checked {_plural(total_exchanges, 'exchange')} in {_plural(checked, 'file')} "
+                f"against {_against(used)}"
+                f"{' (strict schema)' if args.strict_schema else ''}: "
+                f"{_plural(total_violations, 'violation')} ({_plural(len(rules), 'rule')}), "
+                f"{total_drift} drift"
+            )
+            if unreadable:
+                line += f"; {_plural(len(unreadable), 'file')} unreadable (see above)"
+        if errors:
+            line += f"; {_plural(len(errors), 'checker error')} (see above)"
+        _say(line, sys.stdout)
+    if errors:
+        return EXIT_INTERNAL
+    if unreadable or nothing:
+        return EXIT_UNREADABLE
+    return EXIT_VIOLATIONS if total_violations else EXIT_CLEAN
 
 
 def _against(used: dict[str, int]) -> str:

@@ -33,7 +33,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--record", metavar="DIR", type=Path, help="write each exchange (scrubbed) as a JSON file"
     )
     parser.add_argument(
-        "--revision", default=DEFAULT_REVISION, help="spec revision (default %(default)s)"
+        "--revision",
+        help="spec revision of an exchange whose client sends no Api-Revision header "
+        "(default: the one its shape shows, outputs 2025-12 or steps the newest, "
+        f"{DEFAULT_REVISION})",
     )
     parser.add_argument(
         "--strict-schema", action="store_true", help="unknown fields are violations, not drift"
@@ -78,9 +81,12 @@ def run(args: argparse.Namespace) -> int:
         print(f"error: cannot bind {args.host}:{args.port}: {exc}", file=sys.stderr)
         proxy.close()
         return 2
+    sock.listen(2048)  # before the URL is printed: a client that reads it may connect at once
     host, port = sock.getsockname()[:2]
     mode = "strict schema" if args.strict_schema else "unknown fields are drift"
-    print(f"proxy http://{host}:{port} -> {config.upstream} (revision {args.revision}, {mode})")
+    print(
+        f"proxy http://{host}:{port} -> {config.upstream} (revision {_revision_line(args.revision)}, {mode})"
+    )
     if args.log:
         print(f"log: {args.log}")
     if args.record:
@@ -89,9 +95,17 @@ def run(args: argparse.Namespace) -> int:
     server = uvicorn.Server(uvicorn_config(proxy.app, host, port))
     try:
         server.run(sockets=[sock])
+    except KeyboardInterrupt:
+        pass  # Ctrl-C is how it stops (uvicorn re-raises it after shutting down)
     finally:
         proxy.wait_idle()
         proxy.close()
         sock.close()
     print(proxy.summary())
     return 1 if proxy.violations else 0
+
+
+def _revision_line(chosen: str | None) -> str:
+    if chosen:
+        return f"{chosen} unless Api-Revision says"
+    return f"by Api-Revision, else by shape, else {DEFAULT_REVISION}"

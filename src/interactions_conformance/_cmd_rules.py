@@ -1,6 +1,7 @@
 """`interactions-conformance rules`: the catalogue grouped by area, with counts.
 
-Text output (wrapped to the terminal width, ``COLUMNS`` respected)::
+Text output of ``rules --revision 2025-12`` (wrapped to the terminal width, ``COLUMNS``
+respected; the default is the newest revision)::
 
     revision 2025-12: 150 rules in 13 areas (MUST 110, SHOULD 28, MAY 12)
 

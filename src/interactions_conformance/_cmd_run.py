@@ -34,8 +34,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--revision",
-        help=f"spec revision (default: the target profile's, else {DEFAULT_REVISION}; "
-        "the live profiles speak 2026-05)",
+        help="spec revision (default: the target profile's, else the newest, "
+        f"{DEFAULT_REVISION}; no built-in profile pins one)",
     )
     parser.add_argument("--profile", help="target profile TOML")
     parser.add_argument("--api-key", help="API key (default: $GEMINI_API_KEY)")
@@ -76,19 +76,34 @@ def _pytest_args(args: argparse.Namespace) -> list[str]:
 
 
 def _print_areas(results_path: Path) -> None:
+    """Per area: rule counts, and the score side by side (held, MUST, coverage; _verdicts)."""
+    from ._verdicts import percent
+
     try:
         results = json.loads(results_path.read_text("utf-8"))
     except (OSError, ValueError):
         return
     by_area: dict[str, Counter[str]] = {}
     for rule in results.get("rules", {}).values():
-        by_area.setdefault(rule.get("area") or "?", Counter())[rule["status"]] += 1
-    print("\nper area (rules): passed / failed / skipped / known deviation / not exercised")
-    for area in sorted(by_area):
-        c = by_area[area]
+        if rule.get("applicable", True):
+            by_area.setdefault(rule.get("area") or "?", Counter())[rule["status"]] += 1
+    scores = results.get("score", {}).get("areas", {})
+    print(
+        "\nper area (rules): passed / failed / deviation / fixed / skipped / "
+        "not exercised;  held  MUST  coverage"
+    )
+    rows = [*sorted(by_area), "all"]
+    for area in rows:
+        c = by_area.get(area) or sum(by_area.values(), Counter())
+        s = scores.get(area) if area != "all" else results.get("score", {}).get("overall")
+        rates = (
+            "".join(f"{percent(s[k]):>6}" for k in ("pass_rate", "must_rate", "coverage"))
+            if s
+            else ""
+        )
         print(
-            f"  {area:<13} {c['passed']:>3} / {c['failed']:>3} / {c['skipped']:>3} / "
-            f"{c['deviation']:>3} / {c['not exercised']:>3}"
+            f"  {area:<13} {c['passed']:>3} / {c['failed']:>3} / {c['deviation']:>3} / "
+            f"{c['deviation fixed']:>3} / {c['skipped']:>3} / {c['not exercised']:>3};  {rates}"
         )
 
 
@@ -101,4 +116,19 @@ def run(args: argparse.Namespace) -> int:
     # which it cannot do in this process, where the package is already imported.
     code = subprocess.call([sys.executable, "-m", "pytest", *_pytest_args(args)])
     _print_areas(Path(args.results))
+    return _incomplete_exit(code, Path(args.results))
+
+
+INCOMPLETE = 3  # clean, but too little was reached to call it a pass (README "Scores")
+
+
+def _incomplete_exit(code: int, results_path: Path) -> int:
+    """A clean run (0) that the results call incomplete exits 3; any other code stays."""
+    try:
+        results = json.loads(results_path.read_text("utf-8"))
+    except (OSError, ValueError):
+        return code
+    if code == 0 and results.get("complete") is False:
+        print("INCOMPLETE: " + "; ".join(results.get("incomplete") or ()))
+        return INCOMPLETE
     return code

@@ -26,8 +26,11 @@ def excerpt(value: Any, limit: int = _EXCERPT_LIMIT) -> str:
     else:
         try:
             text = json.dumps(value, ensure_ascii=False, sort_keys=True)
-        except (TypeError, ValueError):
-            text = repr(value)
+        except (TypeError, ValueError, RecursionError):
+            try:
+                text = repr(value)
+            except (ValueError, RecursionError):  # an int past int -> str's 4,300 digits
+                text = f"<{type(value).__name__} too large to show>"
     if len(text) > limit:
         text = f"{text[: limit - 15]}... ({len(text)} chars)"
     return text

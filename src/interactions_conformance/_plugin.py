@@ -7,8 +7,10 @@ asks for the ``conformance`` fixture, so the plugin costs nothing in test
 runs that do not use it.
 
 Every exchange a suite makes through the ``api`` fixture is checked at once
-(`checks.check_exchange`); a violation fails the test with the rule id, unless
-the profile lists that rule as a known deviation.
+(`checks.check_exchange`); the violations are collected, never raised, so a
+test runs to its end and fails once with every rule its traffic broke (its
+own assertion's rule first). What each rule's outcome is, deviations and
+scores included, is decided by `_verdicts.py`; this module only feeds it.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import dataclasses
 import json
 import os
 import re
+import shlex
 import time
 from collections.abc import Callable, Generator, Iterator
 from pathlib import Path
@@ -31,6 +34,24 @@ from ._client import ApiClient, TokenBudgetExceeded
 from ._findings import ConformanceFailure, Drift, Violation
 from ._spec import DEFAULT_REVISION, Revision, SpecError, available_revisions, load_revision
 from ._targets import LIVE_BASE_URL, Profile, ProfileError, builtin_profile, load_profile
+from ._verdicts import (
+    FIXED,
+    STATUSES,
+    Policy,
+    RuleInfo,
+    RuleVerdict,
+    Score,
+    TestRecord,
+    incomplete_reasons,
+    judge,
+    judge_test,
+    percent,
+    record_from_json,
+    record_to_json,
+    render_rule_block,
+    render_test_failure,
+    score,
+)
 
 AREAS: dict[str, str] = {
     "basic": "create, input forms, the Interaction resource (G1 G2 G18 G19 G20)",
@@ -50,7 +71,7 @@ AREAS: dict[str, str] = {
 }
 
 _STASH: pytest.StashKey[ConformanceState] = pytest.StashKey()
-_OUTCOME_ORDER = ("failed", "deviation", "passed", "skipped")
+_RECORD: pytest.StashKey[TestRecord] = pytest.StashKey()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -87,6 +108,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--token-budget", type=int, default=None, help="stop sending requests after N tokens"
     )
     group.addoption("--results", default=None, metavar="PATH", help="write the results JSON here")
+    group.addoption(
+        "--strict-deviations",
+        action="store_true",
+        default=False,
+        help="a profile deviation whose rule held (deviation fixed) fails the run "
+        "(default: reported only)",
+    )
     group.addoption(
         "--retention-ledger",
         default=None,
@@ -140,6 +168,9 @@ def pytest_configure(config: pytest.Config) -> None:
     for area, text in AREAS.items():
         config.addinivalue_line("markers", f"{area}: conformance area: {text}")
     config.stash[_STASH] = ConformanceState(config)
+    config.pluginmanager.register(
+        _Absorber(config.stash[_STASH]), "interactions-conformance-absorber"
+    )
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
@@ -149,22 +180,6 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 
 
 # -- state ----------------------------------------------------------------------
-
-
-@dataclasses.dataclass
-class RuleOutcome:
-    status: str = "not exercised"  # passed | failed | skipped | deviation | not exercised
-    tests: list[str] = dataclasses.field(default_factory=list)
-    evidence: list[dict[str, str]] = dataclasses.field(default_factory=list)
-    reason: str = ""
-
-    def record(self, status: str, test: str, reason: str = "") -> None:
-        if test not in self.tests:
-            self.tests.append(test)
-        ranks = {s: i for i, s in enumerate(_OUTCOME_ORDER)}
-        if self.status not in ranks or ranks[status] < ranks[self.status]:
-            self.status = status
-            self.reason = reason or self.reason
 
 
 @dataclasses.dataclass
@@ -185,9 +200,14 @@ class ConformanceState:
     def __init__(self, config: pytest.Config) -> None:
         self.config = config
         self.target: Target | None = None
-        self.rules: dict[str, RuleOutcome] = {}
+        self.records: dict[str, TestRecord] = {}  # per test that declares rules or broke one
+        self.current: TestRecord | None = None  # the running test's: its traffic goes there
+        self.outside = TestRecord("(outside any test)", (), "passed")
+        self.unsupported: dict[str, str] = {}  # rules of features the profile turns off
+        self.in_scope: set[str] | None = None  # rules the selected tests declare
+        self.budget_spent = False
+        self._policy: Policy | None = None  # built once the collection knows the features off
         self.drift: dict[tuple[str, str, str], Drift] = {}
-        self.deviations_seen: list[dict[str, str]] = []
         self.requests = 0
         self.streams_checked = 0
         self.tokens = 0
@@ -339,17 +359,10 @@ class ConformanceState:
             result = check_exchange(exchange, target.revision, strict=target.strict)
             for item in result.drift:
                 self.drift.setdefault((item.what, item.name, item.schema), item)
-            failing = []
-            for violation in result.violations:
-                if violation.rule in target.profile.deviations:
-                    self.deviations_seen.append(violation.as_dict())
-                    self.rules.setdefault(violation.rule, RuleOutcome()).record(
-                        "deviation", exchange.label, target.profile.deviations[violation.rule]
-                    )
-                else:
-                    failing.append(violation)
-            if failing:
-                raise ConformanceFailure(failing, context=exchange.label or "an exchange")
+            # Collected, not raised: the test goes on to its own expectation and its other
+            # exchanges, and fails once at the end with all of them (pytest_runtest_makereport).
+            record = self.current if self.current is not None else self.outside
+            record.traffic.extend(result.violations)
 
         return observe
 
@@ -427,89 +440,81 @@ class ConformanceState:
             pytest.fail(str(exc), pytrace=False)
         return CassetteTransport(cassette)
 
-    def record_test(self, item: pytest.Item, report: pytest.TestReport, excinfo: Any) -> None:
-        rules = _rules_of(item)
-        nodeid = item.nodeid
-        if report.skipped and hasattr(report, "wasxfail"):
-            for rule in rules:
-                self.rules.setdefault(rule, RuleOutcome()).record(
-                    "deviation", nodeid, str(report.wasxfail)
-                )
-            return
-        if report.skipped:
-            reason = _skip_reason(report)
-            for rule in rules:
-                self.rules.setdefault(rule, RuleOutcome()).record("skipped", nodeid, reason)
-            return
-        if report.passed:
-            for rule in rules:
-                self.rules.setdefault(rule, RuleOutcome()).record("passed", nodeid)
-            return
-        violations = _violations_of(excinfo)
-        if violations:
-            for violation in violations:
-                outcome = self.rules.setdefault(violation.rule, RuleOutcome())
-                outcome.record("failed", nodeid)
-                if len(outcome.evidence) < 5:
-                    outcome.evidence.append(violation.as_dict())
-        else:
-            message = str(report.longreprtext).strip().splitlines()
-            for rule in rules:
-                outcome = self.rules.setdefault(rule, RuleOutcome())
-                outcome.record("failed", nodeid)
-                if len(outcome.evidence) < 5:
-                    outcome.evidence.append(
-                        {"kind": "failure", "rule": rule, "message": message[-1] if message else ""}
-                    )
+    # -- verdicts ---------------------------------------------------------------------
 
-    def _credit_traffic_rules(self) -> None:
-        """A `traffic` rule is checked on every exchange (schemas, usage, stream grammar), not by
-        a test of its own: with no violation seen on traffic of its kind, it passed this run."""
-        if self.target is None:
-            return
-        for rule in self.target.revision.rules.values():
-            if rule.exercised != "traffic" or rule.id in self.rules:
-                continue
-            streamed = rule.area == "streaming"
-            seen = self.streams_checked if streamed else self.requests
-            if seen:
-                kind = "streamed exchanges" if streamed else "exchanges"
-                self.rules[rule.id] = RuleOutcome(
-                    "passed", [], [], f"checked on every one of {seen} {kind}: no violation"
-                )
+    def policy(self) -> Policy:
+        if self._policy is None:
+            target = self.config.getoption("--target")
+            profile = self.target.profile if self.target else self.profile(target)
+            self._policy = Policy(dict(profile.deviations), dict(self.unsupported))
+        return self._policy
 
-    def summary_counts(self) -> dict[str, int]:
-        self._credit_traffic_rules()
-        counts = dict.fromkeys(("passed", "failed", "skipped", "deviation", "not exercised"), 0)
-        revision = self.target.revision if self.target else None
-        ids = set(revision.rules) if revision else set()
-        ids |= set(self.rules)
-        for rule in ids:
-            counts[self.rules.get(rule, RuleOutcome()).status] += 1
+    def known_revision(self) -> Revision | None:
+        """The target's revision, else the one the options name (None when they name none)."""
+        if self.target is not None:
+            return self.target.revision
+        try:
+            return self.revision()
+        except pytest.UsageError:
+            return None
+
+    def verdicts(self) -> dict[str, RuleVerdict]:
+        revision = self.known_revision()
+        rules = {
+            rule.id: RuleInfo(rule.id, rule.area, rule.level, rule.statement, rule.exercised)
+            for rule in (revision.rules.values() if revision else ())
+        }
+        records = list(self.records.values())
+        scope = self.in_scope
+        if scope is None and records:  # a pytest-xdist controller collects nothing itself
+            scope = {rule for record in records for rule in record.rules}
+        if self.outside.traffic:
+            records.append(self.outside)
+        return judge(
+            rules,
+            records,
+            self.policy(),
+            requests=self.requests,
+            streams=self.streams_checked,
+            in_scope=scope,
+        )
+
+    def absorb(self, payload: dict[str, Any]) -> None:
+        """A test's record and counts from another process (a pytest-xdist worker)."""
+        if payload.get("record"):
+            record = record_from_json(payload["record"])
+            self.records[record.nodeid] = record
+        self.requests += int(payload.get("requests", 0))
+        self.streams_checked += int(payload.get("streams", 0))
+        self.tokens += int(payload.get("tokens", 0))
+        for item in payload.get("drift") or ():
+            drift = Drift(
+                str(item["what"]), str(item["name"]), str(item["where"]), str(item["schema"])
+            )
+            self.drift.setdefault((drift.what, drift.name, drift.schema), drift)
+        self.budget_spent |= bool(payload.get("budget"))
+        if payload.get("unsupported"):
+            self.unsupported.update(payload["unsupported"])
+            self._policy = None
+
+    def summary_counts(self, verdicts: dict[str, RuleVerdict] | None = None) -> dict[str, int]:
+        counts = dict.fromkeys(STATUSES, 0)
+        for verdict in (verdicts if verdicts is not None else self.verdicts()).values():
+            counts[verdict.status] += 1
         return counts
 
-    def results(self) -> dict[str, Any]:
+    def results(self, verdicts: dict[str, RuleVerdict] | None = None) -> dict[str, Any]:
         from . import __name__ as package
         from ._cli import _version
 
-        self._credit_traffic_rules()
+        verdicts = verdicts if verdicts is not None else self.verdicts()
         target = self.target
-        revision = target.revision if target else None
-        rules = {}
-        for rule_id in sorted(set(revision.rules if revision else ()) | set(self.rules)):
-            outcome = self.rules.get(rule_id, RuleOutcome())
-            rule = revision.rules.get(rule_id) if revision else None
-            rules[rule_id] = {
-                "status": outcome.status,
-                "area": rule.area if rule else "",
-                "level": rule.level if rule else "",
-                "statement": rule.statement if rule else "",
-                "tests": outcome.tests,
-                "reason": outcome.reason,
-                "evidence": outcome.evidence,
-            }
+        revision = self.known_revision()
+        entries = {rule: verdict.as_dict() for rule, verdict in verdicts.items()}
+        overall, areas = _scores(entries)
+        incomplete = incomplete_reasons(overall, budget_spent=self.budget_spent)
         return {
-            "format_version": 1,  # results.schema.json; bump on an incompatible change
+            "format_version": 2,  # results.schema.json; bump on an incompatible change
             "tool": {"name": package, "version": _version()},
             "target": {
                 "name": target.name if target else self.config.getoption("--target"),
@@ -521,14 +526,28 @@ class ConformanceState:
             if revision
             else (self.config.getoption("--revision") or DEFAULT_REVISION),
             "strict_schema": bool(self.config.getoption("--strict-schema")),
+            "strict_deviations": bool(self.config.getoption("--strict-deviations")),
             "started": _iso(self.started),
             "finished": _iso(time.time()),
-            "summary": self.summary_counts(),
+            "summary": self.summary_counts(verdicts),
+            "score": {
+                "overall": overall.as_dict(),
+                "areas": {area: s.as_dict() for area, s in areas.items()},
+            },
+            "complete": not incomplete,
+            "incomplete": incomplete,
             "requests": self.requests,
             "tokens": self.tokens,
-            "rules": rules,
+            "rules": entries,
             "drift": [d.as_dict() for d in self.drift.values()],
         }
+
+
+def _scores(entries: dict[str, dict[str, Any]]) -> tuple[Score, dict[str, Score]]:
+    by_area: dict[str, list[dict[str, Any]]] = {}
+    for entry in entries.values():
+        by_area.setdefault(entry["area"] or "other", []).append(entry)
+    return score(entries.values()), {area: score(rules) for area, rules in sorted(by_area.items())}
 
 
 def _iso(t: float) -> str:
@@ -546,15 +565,29 @@ def _skip_reason(report: pytest.TestReport) -> str:
     return str(longrepr)
 
 
-def _violations_of(excinfo: Any) -> list[Violation]:
-    if excinfo is None:
-        return []
-    value = excinfo.value
-    if isinstance(value, ConformanceFailure):
-        return value.violations
-    if isinstance(value, Violation):
-        return [value]
-    return []
+_RULE_MESSAGE = re.compile(r"^\[([A-Z][A-Z0-9]*(?:-[A-Z0-9]+)+)\] (.+)", re.DOTALL)
+
+
+def _violations_of(error: BaseException) -> list[Violation] | None:
+    """The violations an exception carries; None when it is (or holds) something else."""
+    if isinstance(error, ConformanceFailure):
+        return list(error.violations)
+    if isinstance(error, Violation):
+        return [error]
+    if isinstance(error, pytest.fail.Exception):  # pytest.fail("[RULE-ID] what broke")
+        match = _RULE_MESSAGE.match(error.msg or "")
+        if match:
+            return [Violation(match[1], match[2], expected="the rule to hold", actual=match[2])]
+    inner_errors = getattr(error, "exceptions", None)  # an exception group (Hypothesis: several)
+    if isinstance(inner_errors, (list, tuple)):
+        found: list[Violation] = []
+        for inner in inner_errors:
+            violations = _violations_of(inner)
+            if violations is None:
+                return None
+            found += violations
+        return found
+    return None
 
 
 CASSETTE_BASE_URL = "http://cassettes.invalid"  # --target cassettes: never contacted
@@ -621,20 +654,60 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
                 )
             )
             continue
-        for mark in item.iter_markers("feature"):
-            for feature in mark.args:
-                if feature == "second_key" and (
-                    config.getoption("--second-api-key") or os.environ.get("GEMINI_API_KEY_2")
-                ):
-                    continue
-                if not profile.supports(feature):
-                    item.add_marker(
-                        pytest.mark.skip(reason=f"unsupported: {profile.why_unsupported(feature)}")
-                    )
-        deviations = [r for r in _rules_of(item) if r in profile.deviations]
-        if deviations:
-            reasons = "; ".join(f"{r}: {profile.deviations[r]}" for r in deviations)
-            item.add_marker(pytest.mark.xfail(reason=f"known deviation: {reasons}", strict=True))
+        missing = _missing_features(item, profile, config)
+        if missing:
+            item.add_marker(pytest.mark.skip(reason=f"unsupported: {missing[0][1]}"))
+    state.unsupported = _unsupported_rules(marked, profile, config)
+    state._policy = None  # rebuilt with the features off
+
+
+def _missing_features(
+    item: pytest.Item, profile: Profile, config: pytest.Config
+) -> list[tuple[str, str]]:
+    """The features a test needs that the profile turns off, each with the profile's reason."""
+    missing = []
+    for mark in item.iter_markers("feature"):
+        for feature in mark.args:
+            if feature == "second_key" and (
+                config.getoption("--second-api-key") or os.environ.get("GEMINI_API_KEY_2")
+            ):
+                continue
+            if not profile.supports(feature):
+                missing.append((feature, profile.why_unsupported(feature)))
+    return missing
+
+
+def _unsupported_rules(
+    items: list[pytest.Item], profile: Profile, config: pytest.Config
+) -> dict[str, str]:
+    """Rules every test of which needs a feature the profile turns off: never failed, even when
+    an answer the target should not have given shows them broken."""
+    needs: dict[str, list[list[tuple[str, str]]]] = {}
+    for item in items:
+        missing = _missing_features(item, profile, config)
+        for rule in _rules_of(item):
+            needs.setdefault(rule, []).append(missing)
+    return {
+        rule: missing[0][1]
+        for rule, per_test in needs.items()
+        if all(per_test) and (missing := per_test[0])
+    }
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    # What the selected tests (after -k, --deselect) declare: a selection is scored on it.
+    state = _state(session.config)
+    if any(True for item in session.items for _ in item.iter_markers("rule")):
+        state.in_scope = {rule for item in session.items for rule in _rules_of(item)}
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    state = _state(item.config)
+    record = TestRecord(item.nodeid, tuple(_rules_of(item)), "passed")
+    item.stash[_RECORD] = record
+    item.stash[_COUNTS] = (state.requests, state.streams_checked, state.tokens, len(state.drift))
+    state.current = record
 
 
 @pytest.hookimpl(wrapper=True)
@@ -642,14 +715,114 @@ def pytest_runtest_makereport(
     item: pytest.Item, call: pytest.CallInfo[None]
 ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
     report = yield
+    state = _state(item.config)
     if call.excinfo is not None and call.excinfo.errisinstance(TokenBudgetExceeded):
+        state.budget_spent = True
         report.outcome = "skipped"
         report.longrepr = (str(item.path), item.location[1] or 0, f"Skipped: {call.excinfo.value}")
-    if any(True for _ in item.iter_markers("rule")) and (
-        report.when == "call" or (report.when == "setup" and report.skipped)
-    ):
-        _state(item.config).record_test(item, report, call.excinfo)
+    record = item.stash.get(_RECORD, None)
+    if record is None:
+        return report
+    if (report.when == "setup" and report.skipped) or report.when == "call":
+        _settle(state, item, record, report, call)
+    elif report.when == "teardown":
+        state.current = None
+        _settle_teardown(state, item, record, report)
+        report.conformance = _payload(state, item, record)  # type: ignore[attr-defined]
     return report
+
+
+_COUNTS: pytest.StashKey[tuple[int, int, int, int]] = pytest.StashKey()
+
+
+def _payload(state: ConformanceState, item: pytest.Item, record: TestRecord) -> dict[str, Any]:
+    """What this test added to the run, as JSON data on its last report: pytest-xdist ships
+    reports from workers to the controller, whose `pytest_runtest_logreport` absorbs it."""
+    requests, streams, tokens, drift = item.stash.get(_COUNTS, (0, 0, 0, 0))
+    return {
+        "pid": os.getpid(),
+        "record": record_to_json(record) if record.nodeid in state.records else None,
+        "requests": state.requests - requests,
+        "streams": state.streams_checked - streams,
+        "tokens": state.tokens - tokens,
+        "drift": [d.as_dict() for d in list(state.drift.values())[drift:]],
+        "budget": state.budget_spent,
+        "unsupported": {r: state.unsupported[r] for r in record.rules if r in state.unsupported},
+    }
+
+
+class _Absorber:
+    """Takes in what other processes' tests did (their reports' payload), bound to one run."""
+
+    def __init__(self, state: ConformanceState) -> None:
+        self.state = state
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        payload = getattr(report, "conformance", None)
+        if isinstance(payload, dict) and payload.get("pid") != os.getpid():
+            self.state.absorb(payload)
+
+
+def _settle(
+    state: ConformanceState,
+    item: pytest.Item,
+    record: TestRecord,
+    report: pytest.TestReport,
+    call: pytest.CallInfo[None],
+) -> None:
+    """Record what the test did, and make pytest's outcome the verdict's: it fails on the
+    violations the profile does not tolerate, its own rule first, all of them at once."""
+    error = call.excinfo.value if call.excinfo is not None else None
+    if report.skipped:
+        record.outcome, record.reason = "skipped", _skip_reason(report)
+    elif error is not None:
+        raised = _violations_of(error)
+        record.outcome = "failed"
+        if raised:
+            record.raised = raised
+        else:
+            lines = str(error).strip().splitlines()
+            record.reason = f"{type(error).__name__}: {lines[0] if lines else ''}".rstrip(": ")
+    if not (record.rules or record.traffic or record.raised):
+        return  # not a conformance test: pytest's report stands
+    state.records[record.nodeid] = record
+    verdict = judge_test(record, state.policy())
+    for rule in verdict.rules:  # JUnit XML names the rules the test broke, not only declared
+        item.user_properties.append(("violated", rule))
+    if verdict.failed:
+        text = render_test_failure(verdict, crash=record.reason if verdict.crash_failing else "")
+        if report.failed and (verdict.crash_failing or not _readable(item.config)):
+            # pytest's traceback stays (a crash needs it; -v/--tb asked for it), rules beside it
+            if verdict.failing:
+                report.sections.append(("conformance violations", text))
+        else:
+            report.longrepr = text
+        report.outcome = "failed"
+    elif report.failed:  # stopped by a violation the profile tolerates: not a failure
+        report.outcome = "passed"
+        report.longrepr = None
+    item.stash[_REPORTED] = verdict.failed
+
+
+_REPORTED: pytest.StashKey[bool] = pytest.StashKey()
+
+
+def _settle_teardown(
+    state: ConformanceState, item: pytest.Item, record: TestRecord, report: pytest.TestReport
+) -> None:
+    """Exchanges a fixture made after the test (switching a tier back) are checked too."""
+    if item.stash.get(_REPORTED, True) or not record.traffic:
+        return
+    verdict = judge_test(record, state.policy())
+    if verdict.failing and report.passed:
+        state.records[record.nodeid] = record
+        report.outcome = "failed"
+        report.longrepr = render_test_failure(verdict)
+
+
+def _readable(config: pytest.Config) -> bool:
+    """Readable failures (rule blocks, no traceback) unless -v or --tb asks for pytest's."""
+    return config.option.tbstyle == "auto" and config.get_verbosity() <= 0
 
 
 # -- fixtures -------------------------------------------------------------------
@@ -667,6 +840,7 @@ def api(request: pytest.FixtureRequest, conformance: Target) -> Iterator[ApiClie
     state = _state(request.config)
     budget = request.config.getoption("--token-budget")
     if budget is not None and state.tokens >= budget:
+        state.budget_spent = True
         pytest.skip(f"token budget spent: {state.tokens} of {budget} tokens used")
     transport = state.cassette_transport(conformance, request.node)
     client = state.client(conformance, conformance.api_key, request.node.nodeid, transport)
@@ -757,9 +931,10 @@ def tier(conformance: Target, api: ApiClient) -> Iterator[Callable[[str], None]]
 
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
     state = _state(config)
-    if state.target is None and not state.rules:
+    if state.target is None and not state.records:
         return
-    counts = state.summary_counts()
+    verdicts = state.verdicts()
+    results = state.results(verdicts)
     tr = terminalreporter
     tr.section("interactions-conformance")
     target = state.target
@@ -768,19 +943,99 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
             f"target {target.name} ({target.base_url}), profile {target.profile.name}, "
             f"revision {target.revision.name}{', strict schema' if target.strict else ''}"
         )
+    for block in _rule_blocks(state, verdicts):
+        tr.write_line(block)
+        tr.write_line("")
+    for status, title in (("deviation", "known deviations"), (FIXED, "deviations fixed")):
+        rules = sorted(r for r, v in verdicts.items() if v.status == status)
+        if rules:
+            tr.write_line(f"{title}: {', '.join(rules)}")
+    if any(v.status == FIXED for v in verdicts.values()):
+        strict = bool(config.getoption("--strict-deviations"))
+        tr.write_line(
+            "a deviation that held: remove it from the profile's [deviations]"
+            + (" (--strict-deviations: the run fails)" if strict else "")
+        )
+    counts = results["summary"]
     tr.write_line(
         "rules: "
         + ", ".join(f"{n} {label}" for label, n in counts.items())
         + f"; drift: {len(state.drift)}; requests: {state.requests}; tokens: {state.tokens}"
     )
-    failed = sorted(r for r, o in state.rules.items() if o.status == "failed")
-    if failed:
-        tr.write_line("failed rules: " + ", ".join(failed))
+    tr.write_line(_score_line(results["score"]["overall"]))
+    if results["incomplete"]:
+        tr.write_line("INCOMPLETE: " + "; ".join(results["incomplete"]))
     for item in list(state.drift.values())[:20]:
         tr.write_line(item.render())
-    results = config.getoption("--results")
-    if results:
-        path = Path(results)
+    path_option = config.getoption("--results")
+    if path_option:
+        path = Path(path_option)
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(state.results(), indent=2) + "\n", "utf-8")
+        path.write_text(json.dumps(results, indent=2) + "\n", "utf-8")
         tr.write_line(f"results written to {path}")
+
+
+def _score_line(overall: dict[str, Any]) -> str:
+    return (
+        f"score: {overall['passed']}/{overall['applicable']} applicable rules held "
+        f"({percent(overall['pass_rate'])}), MUST {overall['must_passed']}/"
+        f"{overall['must_applicable']} ({percent(overall['must_rate'])}), coverage "
+        f"{overall['exercised']}/{overall['applicable']} ({percent(overall['coverage'])})"
+    )
+
+
+def _rule_blocks(state: ConformanceState, verdicts: dict[str, RuleVerdict]) -> list[str]:
+    """One block per failed rule: its first violation in full, the tests, and a rerun line."""
+    policy = state.policy()
+    found: dict[str, tuple[list[Violation], list[str]]] = {}
+    for record in state.records.values():
+        for violation in judge_test(record, policy).failing:
+            violations, tests = found.setdefault(violation.rule, ([], []))
+            violations.append(violation)
+            if record.nodeid not in tests:
+                tests.append(record.nodeid)
+    blocks = []
+    for rule in sorted(found):
+        verdict = verdicts.get(rule)
+        violations, tests = found[rule]
+        blocks.append(
+            render_rule_block(
+                rule,
+                violations,
+                statement=verdict.statement if verdict else "",
+                level=verdict.level if verdict else "",
+                tests=tests,
+                rerun=_rerun_line(state.config, rule),
+            )
+        )
+    return blocks
+
+
+def _rerun_line(config: pytest.Config, rule: str) -> str:
+    """`interactions-conformance run --rule ID` with the options that chose this target."""
+    parts = ["interactions-conformance", "run", "--rule", rule]
+    target = config.getoption("--target")
+    if target != "emulator":
+        parts += ["--target", target]
+    for option in ("--revision", "--profile"):
+        value = config.getoption(option)
+        if value:
+            parts += [option, str(value)]
+    for fault in config.getoption("--emulator-fault"):
+        parts += ["--emulator-fault", fault]
+    if config.getoption("--strict-schema"):
+        parts.append("--strict-schema")
+    return " ".join(shlex.quote(p) for p in parts)
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """A run whose summary shows a failed rule never exits 0 (traffic outside any test counts
+    too); with --strict-deviations a deviation that held fails it, so the profile stays true."""
+    state = session.config.stash.get(_STASH, None)
+    if state is None or exitstatus != 0 or not (state.records or state.outside.traffic):
+        return
+    statuses = {v.status for v in state.verdicts().values()}
+    strict = session.config.getoption("--strict-deviations", False)
+    if "failed" in statuses or (strict and FIXED in statuses):
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED

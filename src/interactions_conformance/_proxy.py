@@ -37,7 +37,7 @@ proxy's exchange number, from 1), ``method``, ``path`` (query scrubbed) and
   "schema_path", "reproduce", ...}`` (`Violation.as_dict`; ``live`` is true
   when it was reported while the stream was open);
 * ``{"kind": "drift", "what", "name", "where", "schema", ...}`` (`Drift.as_dict`);
-* ``{"kind": "exchange", "stream", "events", "checked", "violations",
+* ``{"kind": "exchange", "stream", "events", "checked", "revision", "violations",
   "drift", "duration_ms", "recording", ...}`` once the exchange is checked
   (``checked`` is false, with ``why``, when the body could not be decoded).
 
@@ -84,6 +84,7 @@ from starlette.types import Message, Receive, Scope, Send
 
 from ._findings import Drift, Violation
 from ._secrets import KEY_PLACEHOLDER, SECRET_HEADERS, scrub_headers, scrub_text, scrub_url
+from ._shape import payload_revision, revision_by_shape
 from ._spec import DEFAULT_REVISION, Revision, load_revision
 from ._sse import SSEParser
 from ._traffic import Exchange, Request, Response
@@ -116,7 +117,8 @@ class ProxyConfig:
     """How a proxy runs. ``live`` is where violation lines go (None: nowhere)."""
 
     upstream: str
-    revision: str = DEFAULT_REVISION
+    # None: the client's Api-Revision, else the traffic's shape (_shape), else the newest
+    revision: str | None = None
     strict: bool = False
     record_dir: Path | None = None
     log_path: Path | None = None
@@ -189,9 +191,9 @@ def _decoder(encoding: str) -> Callable[[bytes], bytes] | None:
 class _LiveStream:
     """A streamed response's events as they pass: framing and STREAM-START-FIRST at once."""
 
-    def __init__(self, revision: Revision, *, resumed: bool = False) -> None:
+    def __init__(self, revision: Revision | None, *, resumed: bool = False) -> None:
         self.parser = SSEParser()
-        self.revision = revision
+        self.revision = revision  # None: a header-less client; the first event's shape says
         self.resumed = resumed  # after last_event_id: event 0 is not the start
         self.events = 0
         self._reported = 0
@@ -205,7 +207,10 @@ class _LiveStream:
         found: list[Violation] = []
         for event in self.parser.feed(data):
             self.events += 1
-            if event.index == 0 and not self.resumed:
+            if event.index == 0 and self.revision is None:
+                shown = payload_revision(event.payload)
+                self.revision = load_revision(shown[0] if shown else DEFAULT_REVISION)
+            if event.index == 0 and not self.resumed and self.revision is not None:
                 found.extend(check_stream_start([event.payload], revision=self.revision.name))
         return self._new() + found
 
@@ -234,7 +239,7 @@ class _Flight:
     decoded: list[bytes] = dataclasses.field(default_factory=list)
     why_unchecked: str = ""
     reported: set[Violation] = dataclasses.field(default_factory=set)
-    # The revision the client asked for (Api-Revision), else the proxy's: what it is checked by.
+    # What it is checked by (Proxy.revision_of): asked for, else shown by its shape.
     revision: Revision | None = None
 
 
@@ -271,7 +276,8 @@ class Proxy:
 
     def __init__(self, config: ProxyConfig) -> None:
         self.config = config
-        self.revision = load_revision(config.revision)  # eager: an unknown revision fails here
+        # eager: an unknown revision fails here
+        self.revision = load_revision(config.revision or DEFAULT_REVISION)
         self.upstream = config.upstream.rstrip("/")
         self.app = Starlette(routes=[Mount("", app=self._forward)], lifespan=self._lifespan)
         self.exchanges = 0  # exchanges checked
@@ -435,8 +441,10 @@ class Proxy:
         )
         op = classify(probe)
         if 200 <= flight.status < 300 and (op.stream or probe.response.is_stream):
+            asked = self._asked(flight)
             flight.stream = _LiveStream(
-                self.revision_of(flight), resumed=op.last_event_id is not None
+                None if asked is None else load_revision(asked),
+                resumed=op.last_event_id is not None,
             )
         await send(
             {"type": "http.response.start", "status": flight.status, "headers": _forwardable(raw)}
@@ -466,15 +474,31 @@ class Proxy:
 
     # -- checking -----------------------------------------------------------------
 
-    def revision_of(self, flight: _Flight) -> Revision:
-        """The revision the client asked for with Api-Revision, else ``--revision``. A header
-        no revision answers to keeps the proxy's own: the target's 4xx is checked by it."""
+    def _asked(self, flight: _Flight) -> str | None:
+        """The revision the client asked for with Api-Revision, else ``--revision``; None for a
+        header-less client without --revision. A header no revision answers to keeps the
+        proxy's own: the target's 4xx is checked by it."""
+        asked = flight.request_headers.get(REVISION_HEADER.lower())
+        if asked is None and self.config.revision is None:
+            return None
+        try:
+            return revision_for_header(asked, self.revision.name)
+        except ValueError:
+            return self.revision.name
+
+    def revision_of(self, flight: _Flight, exchange: Exchange | None = None) -> Revision:
+        """`_asked`; else (today's SDKs send no header) the one the traffic's shape shows: its
+        stream's first event, else ``_shape.revision_by_shape`` (response, then request); else
+        the newest. Not fixed until something decided it."""
         if flight.revision is None:
-            asked = flight.request_headers.get(REVISION_HEADER.lower())
-            try:
-                name = revision_for_header(asked, self.revision.name)
-            except ValueError:
-                name = self.revision.name
+            name = self._asked(flight)
+            if name is None and flight.stream is not None and flight.stream.revision is not None:
+                name = flight.stream.revision.name
+            if name is None and exchange is not None:
+                guess = revision_by_shape([exchange])
+                name = guess.revision if guess else None
+            if name is None:
+                return self.revision  # nothing says (yet): the newest
             flight.revision = load_revision(name)
         return flight.revision
 
@@ -529,7 +553,8 @@ class Proxy:
         if flight.stream is not None and flight.decode is not None:
             violations += self._report(flight, flight.stream.close(), exchange, live=True)
         if checked:
-            result = check_exchange(exchange, self.revision_of(flight), strict=self.config.strict)
+            revision = self.revision_of(flight, exchange)
+            result = check_exchange(exchange, revision, strict=self.config.strict)
             violations += self._report(flight, result.violations, exchange, live=False)
             for item in result.drift:
                 drift += 1
@@ -551,6 +576,8 @@ class Proxy:
             "stream": flight.stream is not None,
             "events": flight.stream.events if flight.stream else 0,
             "checked": checked,
+            # the revision it was checked by (Api-Revision, --revision, else its shape)
+            "revision": self.revision_of(flight, exchange).name,
             "violations": violations,
             "drift": drift,
             "duration_ms": duration,

@@ -6,9 +6,13 @@ takes one or more of them and shows:
 
 * the runs, each with a letter (A, B, ...) and a label read from the file
   (target name, profile when it differs, ``[faults]``);
-* the score per area: passed / applicable, where applicable is passed +
-  failed + known deviation (a skipped rule is unsupported by the target and a
-  rule not exercised was never reached: neither counts);
+* the score per area and overall, side by side: pass rate (rules that held
+  / applicable rules), MUST pass rate, and coverage (rules exercised /
+  applicable rules), the formula of `_verdicts.score`: a skipped rule and a
+  rule not exercised are applicable and did not hold, so declaring fewer
+  features or reaching fewer rules never raises a score; a run whose coverage
+  is below the threshold or that spent its token budget is labelled
+  INCOMPLETE;
 * the rule-by-run matrix, rules grouped by area in the revision's order;
 * drift, per run;
 * every failure with its evidence and its reproduction (a ``curl`` line);
@@ -34,6 +38,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from ._secrets import scrub_text
+from ._verdicts import STATUSES, Score, incomplete_reasons, percent, score
 
 __all__ = [
     "STATUSES",
@@ -49,14 +54,13 @@ __all__ = [
     "results_schema",
 ]
 
-STATUSES = ("passed", "failed", "deviation", "skipped", "not exercised")
-APPLICABLE = frozenset({"passed", "failed", "deviation"})
 SCHEMA_PATH = Path(__file__).with_name("results.schema.json")
 # One symbol per status, the same in every rendering (text keeps to ASCII).
 TEXT_SYMBOL = {
     "passed": "ok",
     "failed": "FAIL",
     "deviation": "dev",
+    "deviation fixed": "fixed",
     "skipped": "skip",
     "not exercised": "-",
     "absent": " ",
@@ -65,6 +69,7 @@ SYMBOL = {
     "passed": "✓",
     "failed": "✗",
     "deviation": "≈",
+    "deviation fixed": "⚑",
     "skipped": "⊘",
     "not exercised": "·",
     "absent": "",
@@ -72,7 +77,8 @@ SYMBOL = {
 MEANING = {
     "passed": "passed",
     "failed": "failed",
-    "deviation": "known deviation (fails as the profile says)",
+    "deviation": "known deviation (violated, as the profile says)",
+    "deviation fixed": "deviation fixed (the profile's deviation held: remove it)",
     "skipped": "skipped: unsupported by the target",
     "not exercised": "not exercised",
     "absent": "not in this run's revision",
@@ -170,8 +176,35 @@ class Run:
 
     def summary_line(self) -> str:
         counts = self.data["summary"]
-        parts = [f"{counts.get(s, 0)} {s}" for s in STATUSES]
+        parts = [f"{counts.get(s, 0)} {s}" for s in STATUSES if s != "deviation fixed"]
+        if counts.get("deviation fixed"):
+            parts.insert(3, f"{counts['deviation fixed']} deviation fixed")
         return f"{', '.join(parts)}; drift {len(self.drift)}"
+
+    def score(self, rules: Iterable[str] | None = None) -> Score:
+        """The score of some of this run's rules (all of them by default)."""
+        entries = (
+            self.rules.values()
+            if rules is None
+            else (self.rules[r] for r in rules if r in self.rules)
+        )
+        return score(entries)
+
+    @property
+    def incomplete(self) -> list[str]:
+        """Why the run is incomplete: as the file says, else from its coverage (format 1)."""
+        if "complete" in self.data:
+            return [str(r) for r in self.data.get("incomplete") or ()]
+        return incomplete_reasons(self.score())
+
+    def score_line(self) -> str:
+        s = self.score()
+        line = (
+            f"held {s.passed}/{s.applicable} ({percent(s.pass_rate)}), "
+            f"MUST {s.must_passed}/{s.must_applicable} ({percent(s.must_rate)}), "
+            f"coverage {s.exercised}/{s.applicable} ({percent(s.coverage)})"
+        )
+        return line + (" INCOMPLETE" if self.incomplete else "")
 
 
 @dataclasses.dataclass
@@ -265,11 +298,13 @@ class Report:
             self.by_area[str(self.rule_info[rule].get("area") or "other")].append(rule)
         self.comparison = compare(self.runs[0], self.runs[1]) if len(self.runs) == 2 else None
 
-    def score(self, run: Run, area: str | None = None) -> tuple[int, int]:
-        """(passed, applicable) for one area, or for every rule."""
-        rules = self.by_area[area] if area is not None else list(self.rule_info)
-        statuses = [run.status(r) for r in rules]
-        return statuses.count("passed"), sum(1 for s in statuses if s in APPLICABLE)
+    def scored_areas(self) -> list[str]:
+        """The areas with an applicable rule in some run (the others would be rows of "-")."""
+        return [a for a in self.by_area if any(self.score(r, a).applicable for r in self.runs)]
+
+    def score(self, run: Run, area: str | None = None) -> Score:
+        """The score of one run, in one area or over every rule."""
+        return run.score(self.by_area[area] if area is not None else None)
 
     def failures(self, run: Run) -> list[str]:
         """The rules a run failed (known deviations included), in area order."""
@@ -281,14 +316,15 @@ class Report:
         ]
 
 
-def _fraction(score: tuple[int, int]) -> str:
-    passed, applicable = score
-    return f"{passed}/{applicable}" if applicable else "-"
+def _fraction(score: Score) -> str:
+    return f"{score.passed}/{score.applicable}" if score.applicable else "-"
 
 
-def _percent(score: tuple[int, int]) -> str:
-    passed, applicable = score
-    return f"{100 * passed // applicable}%" if applicable else "n/a"
+def _rates(score: Score) -> tuple[str, str, str]:
+    """pass rate, MUST rate, coverage: as percentages, "-" where nothing is applicable."""
+    if not score.applicable:
+        return "-", "-", "-"
+    return percent(score.pass_rate), percent(score.must_rate), percent(score.coverage)
 
 
 def _evidence_line(item: Mapping[str, Any]) -> str:
@@ -324,16 +360,17 @@ def render_text(report: Report, *, width: int = 80) -> str:
         out.append(_fit(f"  {run.key}  {run.label}", width))
         out.append(_fit(f"     {run.path.name}, finished {run.data['finished']}", width))
         out.append(_fit(f"     {run.summary_line()}", width))
+        out.append(_fit(f"     {run.score_line()}", width))
+        for reason in run.incomplete:
+            out.append(_fit(f"     incomplete: {reason}", width))
     out.append("")
-    cell = max(9, *(len(_fraction(report.score(r))) + 2 for r in runs))
-    head = f"  {'score (passed / applicable)':<28}" + "".join(f"{r.key:>{cell}}" for r in runs)
-    out.append(head.rstrip())
-    for area in report.by_area:
-        line = f"  {area:<28}" + "".join(
-            f"{_fraction(report.score(r, area)):>{cell}}" for r in runs
+    out.append(f"  {'score (% of applicable rules)':<30}" + "".join(f"{r.key:>16}" for r in runs))
+    out.append(f"  {'':<30}" + "   pass MUST  cov" * len(runs))
+    for area in [*report.scored_areas(), None]:
+        cells = "".join(
+            " " + "".join(f"{rate:>5}" for rate in _rates(report.score(r, area))) for r in runs
         )
-        out.append(line)
-    out.append(f"  {'all':<28}" + "".join(f"{_fraction(report.score(r)):>{cell}}" for r in runs))
+        out.append(f"  {area or 'all':<30}" + "".join(f" {cells}"[1:]))
     for run in runs:
         failures = report.failures(run)
         if not failures:
@@ -423,24 +460,26 @@ def render_markdown(report: Report) -> str:
             f"| **{run.key}** | {_md(run.label)}<br>`{_md(target.get('base_url') or '')}` | "
             f"{_md(data['revision'])} | {_md(data['finished'])} | {_md(run.summary_line())} |"
         )
+    for run in runs:
+        if run.incomplete:
+            out += ["", f"**{run.key} is INCOMPLETE**: {_md('; '.join(run.incomplete))}"]
     out += [
         "",
         "## Score per area",
         "",
-        "passed / applicable (passed + failed + known deviation)",
+        SCORE_FORMULA,
         "",
     ]
-    out.append("| area | " + " | ".join(r.key for r in runs) + " |")
-    out.append("|---|" + "---:|" * len(runs))
-    for area in report.by_area:
-        cells = " | ".join(
-            f"{_fraction(report.score(r, area))} ({_percent(report.score(r, area))})" for r in runs
-        )
-        out.append(f"| [{area}](#{_anchor('area', area)}) | {cells} |")
-    total = " | ".join(
-        f"**{_fraction(report.score(r))}** ({_percent(report.score(r))})" for r in runs
+    out.append(
+        "| area | "
+        + " | ".join(f"{r.key} held | {r.key} MUST | {r.key} coverage" for r in runs)
+        + " |"
     )
-    out.append(f"| **all** | {total} |")
+    out.append("|---|" + "---:|---:|---:|" * len(runs))
+    for area in [*report.scored_areas(), None]:
+        cells = " | ".join(" | ".join(_md_score(report.score(r, area))) for r in runs)
+        name = f"[{area}](#{_anchor('area', area)})" if area else "**all**"
+        out.append(f"| {name} | {cells} |")
     if report.comparison is not None:
         out += ["", *_md_comparison(report.comparison)]
     out += ["", "## Rules", "", f"Legend: {_legend()}.", ""]
@@ -479,6 +518,24 @@ def render_markdown(report: Report) -> str:
         for rule in report.failures(run):
             out += _md_failure(report, run, rule)
     return "\n".join(out).rstrip("\n") + "\n"
+
+
+SCORE_FORMULA = (
+    "held = passed + deviation fixed, over the applicable rules (in the run's scope, skipped and "
+    "not exercised included); MUST: the same over MUST rules; coverage = exercised (passed, "
+    "failed, known deviation, deviation fixed) / applicable. Below 80% coverage, or with the "
+    "token budget spent, a run is incomplete."
+)
+
+
+def _md_score(score: Score) -> tuple[str, str, str]:
+    if not score.applicable:
+        return "-", "-", "-"
+    return (
+        f"{score.passed}/{score.applicable} ({percent(score.pass_rate)})",
+        f"{score.must_passed}/{score.must_applicable} ({percent(score.must_rate)})",
+        f"{score.exercised}/{score.applicable} ({percent(score.coverage)})",
+    )
 
 
 def _md_failure(report: Report, run: Run, rule: str) -> list[str]:
@@ -560,6 +617,8 @@ pre { background: #f6f8fa; border: 1px solid var(--line); padding: 8px; white-sp
        margin-left: 6px; }
 .bar.bg { background: #eaeef2; position: relative; width: 60px; }
 .bar.bg > span { position: absolute; left: 0; top: 0; height: 8px; background: var(--ok); }
+.bar.bg > span.broken { background: var(--fail); }
+.incomplete { color: var(--dev); font-weight: 600; }
 article.failure { border: 1px solid var(--line); border-left: 4px solid var(--fail);
                   padding: 4px 16px; margin: 12px 0; }
 article.failure.deviation-box { border-left-color: var(--dev); }
@@ -622,12 +681,16 @@ def _html_summary(report: Report) -> list[str]:
         "<tr><th>run</th><th>target</th><th>revision</th><th>schema</th>"
         "<th>finished</th><th>requests</th><th>tokens</th>"
         + "".join(f"<th>{_e(s)}</th>" for s in STATUSES)
-        + "<th>drift</th><th>score</th></tr>"
+        + "<th>drift</th><th>held</th><th>MUST</th><th>coverage</th><th>verdict</th></tr>"
     )
     for run in report.runs:
         data = run.data
         counts = data["summary"]
-        score = report.score(run)
+        held, must, coverage = _md_score(report.score(run))
+        failed = bool(counts.get("failed"))
+        verdict = "failed" if failed else "INCOMPLETE" if run.incomplete else "passed"
+        css = "failed" if failed else "incomplete" if run.incomplete else "passed"
+        why = "; ".join(run.incomplete)
         out.append(
             f"<tr><th>{_e(run.key)}</th><td>{_e(run.label)}<br>"
             f"<code>{_e(data['target'].get('base_url') or '')}</code></td>"
@@ -640,37 +703,57 @@ def _html_summary(report: Report) -> list[str]:
                 for s in STATUSES
             )
             + f"<td class=num>{len(run.drift)}</td>"
-            f"<td class=num>{_fraction(score)} ({_percent(score)})</td></tr>"
+            f"<td class=num>{_e(held)}</td><td class=num>{_e(must)}</td>"
+            f"<td class=num>{_e(coverage)}</td>"
+            f'<td class="{css}" title="{_e(why)}">{verdict}</td></tr>'
         )
-    out.append("</table></section>")
+    out.append("</table>")
+    for run in report.runs:
+        if run.incomplete:
+            out.append(
+                f'<p class="incomplete"><b>{_e(run.key)} is INCOMPLETE</b>: '
+                f"{_e('; '.join(run.incomplete))}</p>"
+            )
+    out.append("</section>")
     return out
 
 
-def _bar(score: tuple[int, int]) -> str:
-    passed, applicable = score
-    width = round(60 * passed / applicable) if applicable else 0
-    return f'<span class="bar bg"><span style="width:{width}px"></span></span>'
+def _bar(score: Score) -> str:
+    """Held in green, exercised but broken in red, not reached left empty: never all green
+    for a run that reached little."""
+    if not score.applicable:
+        return ""
+    held = round(60 * score.passed / score.applicable)
+    broken = round(60 * score.exercised / score.applicable) - held
+    return (
+        f'<span class="bar bg"><span style="width:{held}px"></span>'
+        f'<span class="broken" style="left:{held}px;width:{broken}px"></span></span>'
+    )
 
 
 def _html_scores(report: Report) -> list[str]:
     runs = report.runs
     out = [
         '<section id="scores"><h2>Score per area</h2>',
-        "<p>passed / applicable, where applicable is passed + failed + known deviation.</p>",
-        "<table><tr><th>area</th>" + "".join(f"<th>{_e(r.key)}</th>" for r in runs) + "</tr>",
+        f"<p>{_e(SCORE_FORMULA)}</p>",
+        "<table><tr><th rowspan=2>area</th>"
+        + "".join(f"<th colspan=3>{_e(r.key)}</th>" for r in runs)
+        + "</tr><tr>"
+        + "<th>held</th><th>MUST</th><th>coverage</th>" * len(runs)
+        + "</tr>",
     ]
-    for area in report.by_area:
-        cells = "".join(
-            f"<td class=num>{_fraction(report.score(r, area))} "
-            f"({_percent(report.score(r, area))}){_bar(report.score(r, area))}</td>"
-            for r in runs
-        )
-        out.append(f'<tr><th><a href="#{_anchor("area", area)}">{_e(area)}</a></th>{cells}</tr>')
-    total = "".join(
-        f"<td class=num><b>{_fraction(report.score(r))}</b> ({_percent(report.score(r))})</td>"
-        for r in runs
-    )
-    out.append(f"<tr><th>all</th>{total}</tr></table></section>")
+    for area in [*report.scored_areas(), None]:
+        cells = ""
+        for run in runs:
+            result = report.score(run, area)
+            held, must, coverage = _md_score(result)
+            cells += (
+                f"<td class=num>{_e(held)}{_bar(result)}</td><td class=num>{_e(must)}</td>"
+                f"<td class=num>{_e(coverage)}</td>"
+            )
+        name = f'<a href="#{_anchor("area", area)}">{_e(area)}</a>' if area else "all"
+        out.append(f"<tr><th>{name}</th>{cells}</tr>")
+    out.append("</table></section>")
     return out
 
 

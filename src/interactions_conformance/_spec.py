@@ -63,10 +63,10 @@ __all__ = [
     "ValidationResult",
     "available_revisions",
     "load_revision",
+    "newest_revision",
     "spec_root",
 ]
 
-DEFAULT_REVISION = "2025-12"
 STRICT_RULE = "SCHEMA-STRICT"
 
 _SCHEMA_BASE = "https://interactions-conformance.example/spec/"
@@ -98,6 +98,25 @@ def available_revisions() -> list[str]:
     """The names of the revisions this installation carries (``["2025-12", ...]``)."""
     root = spec_root()
     return sorted(p.name for p in root.iterdir() if (p / "revision.json").is_file())
+
+
+def newest_revision() -> str:
+    """The newest revision carried: the last folder by name (names are dates, ``YYYY-MM``).
+
+    The one place "newest" is decided; ``DEFAULT_REVISION`` is its value at import, so a
+    new ``spec/<revision>/`` folder becomes the default of ``run``, ``check``, ``proxy``,
+    ``serve`` and the checks' ``revision=`` without another edit.
+    """
+    names = available_revisions()
+    if not names:
+        raise SpecError(f"no revision folder (with a revision.json) in {spec_root()}")
+    return names[-1]
+
+
+try:
+    DEFAULT_REVISION = newest_revision()
+except SpecError:  # no spec data at all: load_revision() says so, with the places it looked
+    DEFAULT_REVISION = ""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -481,7 +500,9 @@ def _at_path(instance: Any, path: Any) -> Any:
 
 
 def _drift_order(item: Drift) -> tuple[Any, ...]:
-    steps = tuple((0, int(t), "") if t.isdigit() else (1, 0, t) for t in item.where.split("/"))
+    steps = tuple(
+        (0, int(t), "") if t.isascii() and t.isdigit() else (1, 0, t) for t in item.where.split("/")
+    )
     return (steps, item.schema, item.what, item.name)
 
 

@@ -19,12 +19,12 @@ stream. What is wrong with the framing becomes a `Violation`:
 from __future__ import annotations
 
 import dataclasses
-import json
 import re
 from collections.abc import Iterable
 from typing import Any
 
 from ._findings import Violation, excerpt
+from ._traffic import loads_json
 
 __all__ = ["DONE", "ParsedStream", "SSEEvent", "SSEParser", "parse_sse"]
 
@@ -251,7 +251,7 @@ class SSEParser:
         payload: Any = None
         is_json = False
         try:
-            payload = json.loads(data)
+            payload = loads_json(data)
             is_json = True
         except (ValueError, RecursionError):
             self.violations.append(

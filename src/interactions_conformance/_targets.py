@@ -3,7 +3,9 @@
 A target is a base URL, credentials and a capability profile (DESIGN.md).
 The profile is a small TOML file: what the target supports (an unsupported
 feature is skipped with its reason) and which rules it is known to break
-(a known deviation is a strict expected failure, so a fix is noticed).
+(a known deviation tolerates that rule's violations alone, `_verdicts.py`;
+a deviation that held is reported as fixed). A deviation naming no rule is
+refused with the closest rule ids.
 """
 
 from __future__ import annotations
@@ -102,6 +104,8 @@ class Profile:
         tier = data.get("tier", "free")
         if tier not in ("free", "paid"):
             raise ProfileError(f"{path or 'profile'}: tier must be 'free' or 'paid', not {tier!r}")
+        deviations = {str(k): str(v) for k, v in data.get("deviations", {}).items()}
+        _check_deviations(deviations, path)
         revision = data.get("revision")
         if revision is not None and not isinstance(revision, str):
             raise ProfileError(f'{path or "profile"}: revision must be a string like "2026-05"')
@@ -111,12 +115,25 @@ class Profile:
             tier=tier,
             features=dict(features),
             unsupported_reasons={str(k): str(v) for k, v in data.get("unsupported", {}).items()},
-            deviations={str(k): str(v) for k, v in data.get("deviations", {}).items()},
+            deviations=deviations,
             models={str(k): str(v) for k, v in data.get("models", {}).items()},
             max_output_tokens=int(data.get("limits", {}).get("max_output_tokens", 64)),
             revision=revision,
             path=path,
         )
+
+
+def _check_deviations(deviations: dict[str, str], path: str) -> None:
+    """Every deviation names a rule of some revision: a typo would silently tolerate nothing."""
+    if not deviations:
+        return
+    from ._spec import available_revisions, load_revision
+    from ._verdicts import unknown_deviations
+
+    known = {rule for name in available_revisions() for rule in load_revision(name).rules}
+    problems = unknown_deviations(deviations, known)
+    if problems:
+        raise ProfileError(f"{path or 'profile'}: [deviations]: {'; '.join(problems)}")
 
 
 def load_profile(path: str | Path) -> Profile:

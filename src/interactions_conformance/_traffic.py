@@ -3,19 +3,96 @@
 The suites (httpx), cassette replay, the proxy and files (HAR, JSON Lines)
 all produce `Exchange`s; the checks take nothing else. A streamed response
 keeps its raw chunks in arrival order so that framing can be checked.
+
+Bodies are read as strict JSON (`loads_json`): ``NaN`` and ``Infinity`` are
+not JSON, and nesting deeper than `MAX_JSON_DEPTH` levels is refused, so
+that no check downstream (reassembly, comparisons, schema validation) can
+recurse without bound; a body refused so reads as "not JSON".
 """
 
 from __future__ import annotations
 
 import dataclasses
 import json
+import re
 import shlex
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import SplitResult, urlsplit
 
 from ._secrets import KEY_PLACEHOLDER, SECRET_HEADERS, scrub_text, scrub_url
 
-__all__ = ["Exchange", "Request", "Response"]
+__all__ = [
+    "MAX_JSON_DEPTH",
+    "Exchange",
+    "JSONTooDeep",
+    "Request",
+    "Response",
+    "loads_json",
+    "split_url",
+]
+
+# Deeper than any payload of the API (a few levels, tens with nested function arguments) and far
+# below what Python's recursion limit lets the checks walk.
+MAX_JSON_DEPTH = 64
+_TOO_DEEP = f"JSON nested deeper than {MAX_JSON_DEPTH} levels (the checker's limit)"
+_SECRET_QUERY = re.compile(r"([?&](?:key|api_key|access_token)=)[^&#]*", re.IGNORECASE)
+
+
+class JSONTooDeep(ValueError):
+    """A JSON text nests arrays and objects deeper than `MAX_JSON_DEPTH`."""
+
+
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+def _too_deep(value: Any) -> bool:
+    """Whether arrays and objects nest deeper than `MAX_JSON_DEPTH` (a walk, not a recursion)."""
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if depth > MAX_JSON_DEPTH:
+            return True
+        children = item.values() if isinstance(item, dict) else item
+        stack.extend((c, depth + 1) for c in children if isinstance(c, dict | list))
+    return False
+
+
+def loads_json(data: str | bytes | bytearray) -> Any:
+    """`json.loads`, strict: no ``NaN``/``Infinity``, at most `MAX_JSON_DEPTH` levels of nesting.
+
+    Raises ValueError (`JSONTooDeep` for the depth) on anything else.
+    """
+    text = data.decode(json.detect_encoding(data)) if isinstance(data, bytes | bytearray) else data
+    try:
+        value = json.loads(text, parse_constant=_refuse_constant)
+    except RecursionError:  # json's own limit, near 1,000 levels
+        raise JSONTooDeep(_TOO_DEEP) from None
+    # Only a text with enough brackets can nest that deep: most need no walk at all.
+    if (
+        isinstance(value, dict | list)
+        and text.count("[") + text.count("{") > MAX_JSON_DEPTH
+        and _too_deep(value)
+    ):
+        raise JSONTooDeep(_TOO_DEEP)
+    return value
+
+
+def split_url(url: str) -> SplitResult:
+    """`urlsplit`, total: a URL it refuses (an unclosed IPv6 bracket) has no parts at all."""
+    try:
+        return urlsplit(url)
+    except ValueError:
+        return SplitResult("", "", "", "", "")
+
+
+def _scrubbed_url(url: str) -> str:
+    try:
+        return scrub_url(url)
+    except ValueError:  # not a URL urlsplit accepts: scrub key parameters by their shape
+        return scrub_text(_SECRET_QUERY.sub(lambda m: m.group(1) + KEY_PLACEHOLDER, url))
+
 
 _HOP_HEADERS = frozenset({"host", "content-length", "connection", "accept-encoding", "user-agent"})
 
@@ -36,7 +113,7 @@ class Request:
         if not self.body:
             return None
         try:
-            return json.loads(self.body)
+            return loads_json(self.body)
         except ValueError:
             return None
 
@@ -50,7 +127,9 @@ class Request:
             parts.append("-N")  # print events as they arrive
         if self.method.upper() != "GET":
             parts += ["-X", self.method.upper()]
-        parts.append(shlex.quote(scrub_url(self.url)).replace("%24GEMINI_API_KEY", KEY_PLACEHOLDER))
+        parts.append(
+            shlex.quote(_scrubbed_url(self.url)).replace("%24GEMINI_API_KEY", KEY_PLACEHOLDER)
+        )
         headers = _lower(self.headers)
         had_key = any(h in headers for h in SECRET_HEADERS)
         for name, value in sorted(headers.items()):
@@ -86,7 +165,7 @@ class Response:
         if not self.body:
             return None
         try:
-            return json.loads(self.body)
+            return loads_json(self.body)
         except ValueError:
             return None
 

@@ -103,6 +103,15 @@ LEGACY_SCHEMA_MESSAGE = (
 def revision_for_header(value: str | None, default: str) -> str:
     """The revision an ``Api-Revision`` header value selects; ``default`` when there is none.
 
+    * no header: ``default`` (a server's is the newest revision, ``_spec.newest_revision()``).
+      Today's clients send none: google-genai stopped with 2.11.0, @google/genai 3.x never
+      does, and the live API ignores the header since 2026-06-08 (API-SURFACE 8), so a
+      header-less request means "the API as it is now";
+    * ``2026-05-20`` or any later date: 2026-05, the steps schema that value opted in to
+      (what SDK 2.0.0-2.10.0 send). No value selects 2026-11 or a later revision: the live
+      API never defined one, and they are reached without a header;
+    * ``2026-05-07``: 2025-12, the documented opt-out (MIG, EMAIL).
+
     Raises ValueError (naming the header and the accepted values) for anything else.
     """
     if value is None:
@@ -151,7 +160,8 @@ def output_blocks(body: Any) -> list[tuple[str, dict[str, Any]]]:
     if isinstance(steps, list):
         blocks: list[tuple[str, dict[str, Any]]] = []
         for i, step in enumerate(steps):
-            if not isinstance(step, dict) or step.get("type") in INPUT_STEP_TYPES:
+            kind = step.get("type") if isinstance(step, dict) else None
+            if not isinstance(step, dict) or (isinstance(kind, str) and kind in INPUT_STEP_TYPES):
                 continue
             if step.get("type") == "model_output":
                 content = step.get("content")
@@ -389,9 +399,13 @@ def _input_to_wire(value: Any) -> Any:
 
 
 def is_wire_response_format(value: Any) -> bool:
-    """True for a 2026-05 ``response_format``: a list, or an object whose type is a format type
-    (text, image, audio, video; never a JSON Schema type name)."""
-    return isinstance(value, list) or _kind(value) in _FORMAT_TYPES
+    """True for a 2026-05 ``response_format``: a list of formats, or an object whose type is a
+    format type (text, image, audio, video; never a JSON Schema type name). A list of anything
+    else (``["object"]``) is a malformed JSON Schema, kept as the schema so that the answer's
+    400 names response_format (ERR-MESSAGE-FIELD), not mistaken for a list of formats."""
+    if isinstance(value, list):
+        return all(_kind(item) in _FORMAT_TYPES for item in value)
+    return _kind(value) in _FORMAT_TYPES
 
 
 def _response_format_to_wire(body: dict[str, Any]) -> None:

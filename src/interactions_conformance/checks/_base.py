@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import traceback
 from collections.abc import Callable, Iterable, Mapping
+from pathlib import Path
 from typing import Any, TypeVar
 
 from .._findings import Drift, Violation, excerpt
@@ -26,6 +28,8 @@ class CheckResult:
 
     violations: list[Violation] = dataclasses.field(default_factory=list)
     drift: list[Drift] = dataclasses.field(default_factory=list)
+    # A check that raised (a checker bug): one line each, `checker_error`; `check_scenario` fills it.
+    errors: list[str] = dataclasses.field(default_factory=list)
 
     def __bool__(self) -> bool:
         return not self.violations
@@ -42,6 +46,7 @@ class CheckResult:
         if isinstance(other, CheckResult):
             self.violations.extend(other.violations)
             self.drift.extend(other.drift)
+            self.errors.extend(other.errors)
         else:
             self.violations.extend(other)
         return self
@@ -123,6 +128,13 @@ def violation(
     )
 
 
+def checker_error(exc: BaseException) -> str:
+    """One line for a check that raised: the exception and where in the checker (to report)."""
+    frames = traceback.extract_tb(exc.__traceback__)
+    place = f" at {Path(frames[-1].filename).name}:{frames[-1].lineno}" if frames else ""
+    return f"checker error {type(exc).__name__}: {str(exc)[:200]}{place}"
+
+
 def esc(token: object) -> str:
     return str(token).replace("~", "~0").replace("/", "~1")
 
@@ -153,8 +165,42 @@ def as_list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else []
 
 
+# Counts and indexes are int64 on the API. A larger JSON integer is no count (SCHEMA-USAGE says
+# so), and sums of such could outgrow what int -> str converts (4,300 digits).
+_INT64 = 2**63
+
+
 def is_int(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
+    """An integer (not a bool) in the int64 range."""
+    return isinstance(value, int) and not isinstance(value, bool) and -_INT64 <= value < _INT64
+
+
+def as_str(value: Any) -> str | None:
+    """The value when it is a string, else None: safe to look up in a table or a set
+    (a ``type`` or ``status`` that is an object or a list is unhashable)."""
+    return value if isinstance(value, str) else None
+
+
+def copy_json(value: Any) -> Any:
+    """A deep copy of a JSON value that does not recurse (`copy.deepcopy` fails near 300 levels)."""
+    if not isinstance(value, dict | list):
+        return value
+    root: Any = {} if isinstance(value, dict) else []
+    stack = [(value, root)]
+    while stack:
+        source, target = stack.pop()
+        items = source.items() if isinstance(source, dict) else enumerate(source)
+        for key, item in items:
+            if isinstance(item, dict | list):
+                item_copy: Any = {} if isinstance(item, dict) else []
+                stack.append((item, item_copy))
+            else:
+                item_copy = item
+            if isinstance(target, dict):
+                target[key] = item_copy
+            else:
+                target.append(item_copy)
+    return root
 
 
 def outputs_of(interaction: Any) -> list[Any] | None:

@@ -13,13 +13,13 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterable, Sequence
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs
 
 from .._findings import Violation, excerpt
 from .._spec import DEFAULT_REVISION, Revision
 from .._sse import parse_sse
-from .._traffic import Exchange
-from ._base import CheckResult, applies, as_dict, registered, violation
+from .._traffic import Exchange, split_url
+from ._base import CheckResult, applies, as_dict, checker_error, registered, violation
 from ._behaviour import check_status_sequence
 from ._grammar import grammar_for
 from ._interaction import run_interaction_checks
@@ -72,7 +72,7 @@ def classify(exchange: Exchange, request_body: Any = _PARSE) -> Operation:
     ``request_body`` is the request's parsed JSON when the caller has it already.
     """
     request = exchange.request
-    parts = urlsplit(request.url)
+    parts = split_url(request.url)
     query = {k: v[-1] for k, v in parse_qs(parts.query, keep_blank_values=True).items()}
     segments = [s for s in parts.path.split("/") if s]
     method = request.method.upper()
@@ -132,13 +132,27 @@ def check_exchange(
     fields the revision decided (`check_request_fields`); a rejected one is
     what a suite sends on purpose to see it rejected.
     """
-    rev = resolve_revision(revision)
+    result, _ = _checked(
+        exchange,
+        resolve_revision(revision),
+        strict=strict,
+        request=request,
+        require_event_ids=require_event_ids,
+    )
+    return result
+
+
+def _checked(
+    exchange: Exchange, rev: Revision, *, strict: bool, request: Any, require_event_ids: bool
+) -> tuple[CheckResult, list[Any]]:
+    """`check_exchange`, and the decoded events of a stream (so a scenario parses it once)."""
     # Parsed once: classify, the checks and the request fields all read it.
     own = exchange.request.json()
     op = classify(exchange, own)
     if request is None and op.kind == "create":
         request = own
     response = exchange.response
+    payloads: list[Any] = []
     if not 200 <= response.status < 300:
         result = check_error_body(response.body, rev, strict=strict)
         result.add(check_error_status(response.status, response.body, rev))
@@ -147,7 +161,7 @@ def check_exchange(
     elif op.kind == "other":
         result = _check_other(exchange, rev, strict)
     elif op.stream or response.is_stream:
-        result = _check_stream(exchange, op, rev, strict, request, require_event_ids)
+        result, payloads = _check_stream(exchange, op, rev, strict, request, require_event_ids)
     else:
         result = _check_json(exchange, rev, strict, request)
     if (
@@ -156,12 +170,12 @@ def check_exchange(
         and applies(check_request_fields, rev.name)
     ):
         result.add(check_request_fields(own, rev, where="request"))
-    return _finish(result, exchange, rev)
+    return _finish(result, exchange, rev), payloads
 
 
 def _check_other(exchange: Exchange, rev: Revision, strict: bool) -> CheckResult:
     """A 2xx that is not an Interactions call: the Files API's file resource, or nothing to check."""
-    path = urlsplit(exchange.request.url).path
+    path = split_url(exchange.request.url).path
     body = exchange.response.json()
     if "/files" in path and isinstance(body, dict) and "file" in rev.schemas:
         schema = "file#/$defs/upload-response" if "file" in body else "file"
@@ -268,14 +282,14 @@ def _check_stream(
     strict: bool,
     request: Any,
     require_event_ids: bool,
-) -> CheckResult:
+) -> tuple[CheckResult, list[Any]]:
     result = CheckResult(check_sse_content_type(exchange))
     if (
         result.violations
         and b"data:" not in exchange.response.body
         and not exchange.response.chunks
     ):
-        return result  # not SSE at all: nothing more to parse
+        return result, []  # not SSE at all: nothing more to parse
     payloads, framing = stream_events(exchange)
     result.add(framing)
     result.add(check_event_schemas(payloads, rev, strict=strict))
@@ -309,7 +323,7 @@ def _check_stream(
                 rebuilt, request, revision=rev.name, where="reassembled", outputs_only=True
             )
         )
-    return result
+    return result, payloads
 
 
 # -- scenarios -----------------------------------------------------------------------
@@ -336,7 +350,10 @@ def check_scenario(
 ) -> CheckResult:
     """`check_exchange` on every exchange (with its create request as context), plus the rules
     across exchanges: STREAM-EQUALS-RESOURCE, STREAM-RESUME, STREAM-REPLAY, STORE-FALSE-GET,
-    DELETE-REMOVES. Locations are prefixed ``exchange N``."""
+    DELETE-REMOVES. Locations are prefixed ``exchange N``.
+
+    Should a check raise all the same (a bug of ours: the checks are meant to be total), the
+    exchange gets a line in ``errors`` and the others are still checked."""
     rev = resolve_revision(revision)
     result = CheckResult()
     creates: dict[str, Any] = {}  # id -> the create request body
@@ -357,19 +374,22 @@ def check_scenario(
         )
 
     for i, exchange in enumerate(exchanges):
-        op = classify(exchange)
-        body = exchange.request.json() if op.kind == "create" else None
-        context = body if op.kind == "create" else creates.get(op.interaction_id or "")
-        found = check_exchange(
-            exchange, rev, strict=strict, request=context, require_event_ids=require_event_ids
-        )
+        try:
+            op = classify(exchange)
+            body = exchange.request.json() if op.kind == "create" else None
+            context = body if op.kind == "create" else creates.get(op.interaction_id or "")
+            found, payloads = _checked(
+                exchange, rev, strict=strict, request=context, require_event_ids=require_event_ids
+            )
+        except Exception as exc:  # a bug of the checker, not of the traffic: said, never fatal
+            result.errors.append(f"exchange {i}: {checker_error(exc)}")
+            continue
         add(i, found.violations)
         result.drift.extend(found.drift)
         response = exchange.response
         ok = 200 <= response.status < 300
-        payloads: list[Any] = []
-        if ok and (op.stream or response.is_stream):
-            payloads, _ = stream_events(exchange)
+        if not (ok and (op.stream or response.is_stream)):
+            payloads = []
         # what this exchange tells about its interaction
         new_id: str | None = None
         if op.kind == "create" and ok:
@@ -401,7 +421,10 @@ def check_scenario(
                     )
                 last_seen[ident] = (i, seen)
         if op.kind == "get" and op.interaction_id:
-            add(i, _after_get(i, exchange, op, payloads, store_false, deleted, streams, rev))
+            try:
+                add(i, _after_get(i, exchange, op, payloads, store_false, deleted, streams, rev))
+            except Exception as exc:  # as above
+                result.errors.append(f"exchange {i}: {checker_error(exc)}")
         full_stream = payloads and (op.kind == "create" or op.last_event_id is None)
         stream_key = new_id or op.interaction_id
         if full_stream and stream_key and stream_key not in streams:

@@ -2,7 +2,7 @@
 
 Every check here has the same signature::
 
-    check(interaction, request=None, *, revision="2025-12", where="") -> list[Violation]
+    check(interaction, request=None, *, revision=DEFAULT_REVISION, where="") -> list[Violation]
 
 ``interaction`` is any JSON value (a check never assumes the shape the
 schema promises), ``request`` is the create request body when known (None
@@ -18,7 +18,6 @@ of each into the body as sent (``/steps/3/content/0``).
 
 from __future__ import annotations
 
-import json
 import re
 from datetime import datetime, timezone
 from typing import Any
@@ -28,6 +27,7 @@ import referencing
 
 from .._findings import Violation, excerpt
 from .._spec import DEFAULT_REVISION
+from .._traffic import loads_json
 from ._base import (
     INTERACTION_CHECKS,
     OUTPUT_CHECKS,
@@ -549,7 +549,7 @@ def check_structured_output(
     if not isinstance(text, str):
         return []  # the schema check reports a text without text
     try:
-        instance = json.loads(text)
+        instance = loads_json(text)
     except (ValueError, RecursionError) as exc:
         return [
             violation(

@@ -8,14 +8,13 @@ status of an error code).
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Any
 
 from .._findings import Violation, excerpt
 from .._spec import DEFAULT_REVISION, Revision, load_revision
 from .._sse import SSEEvent
-from .._traffic import Exchange
+from .._traffic import Exchange, loads_json
 from ._base import CheckResult, as_dict, at, json_type, registered, violation
 from ._grammar import grammar_for
 
@@ -102,7 +101,7 @@ def check_error_body(
     Also validated against the revision's error schema (SCHEMA-ERROR)."""
     if isinstance(body, bytes | bytearray):
         try:
-            data: Any = json.loads(body) if body.strip() else None
+            data: Any = loads_json(body) if body.strip() else None
         except (ValueError, RecursionError):
             data = None
         if data is None:
@@ -178,7 +177,7 @@ def check_error_status(
     """ERR-STATUS-CODE: the HTTP status is the documented status of the body's error.code."""
     if isinstance(body, bytes | bytearray):
         try:
-            body = json.loads(body)
+            body = loads_json(body)
         except (ValueError, RecursionError):
             return []
     code = as_dict(as_dict(body).get("error")).get("code")

@@ -14,21 +14,22 @@ events and the 2026-05 ``step.*`` events go through the same code. The word
 
 from __future__ import annotations
 
-import copy
-import json
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from .._findings import Violation, excerpt
 from .._spec import DEFAULT_REVISION, load_revision
 from .._sse import SSEEvent
+from .._traffic import loads_json
 from ._base import (
     STREAM_CHECKS,
     applies,
     as_dict,
     as_list,
+    as_str,
     at,
     content_type,
+    copy_json,
     is_int,
     json_type,
     ptr,
@@ -268,10 +269,13 @@ def check_index_order(events: Events, *, revision: str = DEFAULT_REVISION) -> li
     grammar = grammar_for(revision)
     started: set[int] = set()
     stopped: set[int] = set()
+    # The highest index started, and seen at all (max() over the sets each time is quadratic).
+    top_started = top = -1
     found: list[Violation] = []
     for n, _, kind, index in _index_events(events, grammar):
         if kind == grammar.content_stop_event:
             stopped.add(index)
+            top = max(top, index)
         if kind != grammar.content_start_event or (index in started and index not in stopped):
             continue
         if index in stopped:
@@ -279,13 +283,13 @@ def check_index_order(events: Events, *, revision: str = DEFAULT_REVISION) -> li
                 violation(
                     "STREAM-INDEX-ORDER",
                     f"index {index} starts again after its {grammar.content_stop_event}",
-                    expected=f"a new index {max(started) + 1}",
+                    expected=f"a new index {top + 1}",
                     actual=index,
                     where=_ev(n, "/index"),
                 )
             )
             continue
-        expected = max(started) + 1 if started else 0
+        expected = top_started + 1
         if index != expected:
             found.append(
                 violation(
@@ -297,6 +301,7 @@ def check_index_order(events: Events, *, revision: str = DEFAULT_REVISION) -> li
                 )
             )
         started.add(index)
+        top_started, top = max(top_started, index), max(top, index)
     return found
 
 
@@ -485,7 +490,7 @@ def check_complete_usage(events: Events, *, revision: str = DEFAULT_REVISION) ->
             and isinstance(status, str)
             and status not in grammar.status_transitions
         )  # STATUS-OPEN: a later status (queued, requires_continuation) is the schema's drift
-        if status not in grammar.terminal_statuses and not drift:
+        if as_str(status) not in grammar.terminal_statuses and not drift:
             found.append(
                 violation(
                     "STREAM-COMPLETE-USAGE",
@@ -679,7 +684,7 @@ def check_arguments_deltas(events: Events, *, revision: str = DEFAULT_REVISION) 
             continue  # the event schema reports the fragment that is not a string
         text = "".join(parts)
         try:
-            value = json.loads(text)
+            value = loads_json(text)
         except (ValueError, RecursionError) as exc:
             problem = f"not JSON ({exc})"
         else:
@@ -796,9 +801,9 @@ def check_status_events(events: Events, *, revision: str = DEFAULT_REVISION) -> 
     announced: set[Any] = set()
     for _, payload, kind in _typed(events):
         if kind == grammar.status_event:
-            announced.add(payload.get("status"))
+            announced.add(as_str(payload.get("status")))
         elif kind in carriers:
-            announced.add(as_dict(payload.get("interaction")).get("status"))
+            announced.add(as_str(as_dict(payload.get("interaction")).get("status")))
     found: list[Violation] = []
     for n, payload, kind in _typed(events):
         status = payload.get("status")
@@ -927,11 +932,11 @@ def _merge_field(block: dict[str, Any], key: str, value: Any) -> None:
     if key in _CONCAT and isinstance(old, str) and isinstance(value, str):
         block[key] = old + value
     elif isinstance(old, list) and isinstance(value, list):
-        block[key] = old + copy.deepcopy(value)
+        block[key] = old + copy_json(value)
     elif isinstance(old, dict) and isinstance(value, dict):
-        block[key] = {**old, **copy.deepcopy(value)}
+        block[key] = {**old, **copy_json(value)}
     else:
-        block[key] = copy.deepcopy(value)
+        block[key] = copy_json(value)
 
 
 def _add_summary(block: dict[str, Any], item: Any) -> None:
@@ -949,7 +954,7 @@ def _add_summary(block: dict[str, Any], item: Any) -> None:
     ):
         summary[-1] = {**last, "text": last["text"] + item["text"]}
     else:
-        summary.append(copy.deepcopy(item))
+        summary.append(copy_json(item))
 
 
 def _merge_content(block: dict[str, Any], delta: dict[str, Any], grammar: Grammar) -> None:
@@ -970,7 +975,7 @@ def _merge_content(block: dict[str, Any], delta: dict[str, Any], grammar: Gramma
             if key != "type":
                 _merge_field(last, key, value)
     else:
-        content.append(copy.deepcopy(delta))
+        content.append(copy_json(delta))
 
 
 def _join_fragments(block: dict[str, Any], field: str, parts: list[Any]) -> None:
@@ -979,14 +984,14 @@ def _join_fragments(block: dict[str, Any], field: str, parts: list[Any]) -> None
     if all(isinstance(p, str) for p in parts):
         text = "".join(parts)
         try:
-            block[field] = json.loads(text)
+            block[field] = loads_json(text)
         except (ValueError, RecursionError):
             block[field] = text
         return
     merged = dict(block[field]) if isinstance(block.get(field), dict) else {}
     for part in parts:
         if isinstance(part, dict):
-            merged.update(copy.deepcopy(part))
+            merged.update(copy_json(part))
     block[field] = merged
 
 
@@ -1017,11 +1022,11 @@ def _reassemble(events: Events, grammar: Grammar) -> dict[int, dict[str, Any]]:
         delta = payload.get("delta")
         if kind == grammar.content_start_event and index not in blocks:
             content = payload.get(grammar.block_key)
-            blocks[index] = copy.deepcopy(content) if isinstance(content, dict) else {}
+            blocks[index] = copy_json(content) if isinstance(content, dict) else {}
         elif (
             kind == grammar.content_delta_event
             and isinstance(delta, dict)
-            and delta.get("type") not in grammar.joined_delta_fields
+            and as_str(delta.get("type")) not in grammar.joined_delta_fields
         ):
             _merge_delta(blocks.setdefault(index, {}), delta, grammar)
     for index, (_, field, parts) in _joined_fragments(events, grammar).items():
@@ -1071,7 +1076,12 @@ def _resolve(value: Any, pointer: str) -> Any:
         token = token.replace("~1", "/").replace("~0", "~")
         if isinstance(value, dict) and token in value:
             value = value[token]
-        elif isinstance(value, list) and token.isdigit() and int(token) < len(value):
+        elif (
+            isinstance(value, list)
+            and token.isascii()
+            and token.isdigit()
+            and int(token) < len(value)
+        ):
             value = value[int(token)]
         else:
             return "<absent>"

@@ -6,11 +6,14 @@ start it with ``running_emulator(...)``, which serves it with uvicorn on a
 free loopback port in a background thread::
 
     with running_emulator(faults=("stream-no-start",)) as base_url:
-        httpx.post(f"{base_url}/v1beta/interactions", ...)
+        httpx.post(f"{base_url}/v1/interactions", ...)  # or /v1beta: the same API
 
 From the shell: ``interactions-conformance serve [--port 0] [--fault NAME] [--revision R]``.
-Each request may pick its revision with the ``Api-Revision`` header (2026-05-20: steps).
-The default API keys are ``emulator-key`` and ``emulator-key-2``.
+A request without an ``Api-Revision`` header (today's SDKs send none) is answered in the
+newest revision, or ``revision=`` / ``--revision``; ``Api-Revision: 2026-05-20`` (or a later
+date) asks for 2026-05, ``2026-05-07`` for 2025-12 (``_wire.revision_for_header``).
+The default API keys are ``emulator-key`` and ``emulator-key-2``. Hostile input gets a 400
+in the documented error body (``Limits``: body size and read time, nesting; ``_limits.py``).
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from typing import Any
 from ._app import DEFAULT_API_KEYS, RETENTION_SECONDS, EmulatorConfig, create_app
 from ._clock import Clock
 from ._faults import FAULTS, Fault, UnknownFaultError
+from ._limits import Limits, server_protocol
 
 __all__ = [
     "DEFAULT_API_KEYS",
@@ -34,6 +38,7 @@ __all__ = [
     "Clock",
     "EmulatorConfig",
     "Fault",
+    "Limits",
     "UnknownFaultError",
     "create_app",
     "running_emulator",
@@ -69,7 +74,13 @@ def running_emulator(
     sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # accepted sockets inherit it
     sock.bind((host, port))
     server = uvicorn.Server(
-        uvicorn.Config(app, log_level="warning", lifespan="on", timeout_graceful_shutdown=1)
+        uvicorn.Config(
+            app,
+            log_level="warning",
+            lifespan="on",
+            timeout_graceful_shutdown=1,
+            http=server_protocol(config.limits),  # a late request head closes (_limits)
+        )
     )
     thread = threading.Thread(
         target=server.run, kwargs={"sockets": [sock]}, name="interactions-emulator", daemon=True

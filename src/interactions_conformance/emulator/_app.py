@@ -1,6 +1,6 @@
 """The emulator's HTTP surface: Starlette routes over the store, the engine and the clock.
 
-Routes (API-SURFACE 1; G17 for files):
+Routes (API-SURFACE 1; G17 for files), each under ``/v1beta`` and ``/v1`` alike (REV-V1-PATH):
 
 * ``POST /v1beta/interactions`` (``stream`` in the body, or ``?alt=sse``)
 * ``GET /v1beta/interactions/{id}`` (``stream=true``, ``last_event_id``)
@@ -17,7 +17,7 @@ the ERRDOC status of its code; an unexpected exception is logged and answered
 
 Revisions (REV-HEADER): each interactions request is answered in the revision its
 ``Api-Revision`` header selects (``_wire.revision_for_header``; no header: the
-config's ``revision``). The engine, the store and the event log think in the
+config's ``revision``, by default the newest, as today's SDKs send none). The engine, the store and the event log think in the
 canonical 2025-12 shape; ``_wire`` translates a 2026-05 body in (after it is
 validated against that revision's ``create-request``) and every resource and
 event out. Faults are applied to the canonical shape first, so a fault breaks
@@ -45,8 +45,8 @@ from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
 from .. import _wire
-from .._spec import Revision, load_revision
-from . import _behaviour, _engine, _files, _stream
+from .._spec import DEFAULT_REVISION, Revision, load_revision
+from . import _behaviour, _engine, _files, _limits, _stream
 from ._clock import Clock, iso
 from ._faults import Faults
 from ._store import InteractionRecord, Store
@@ -57,6 +57,9 @@ log = logging.getLogger("interactions_conformance.emulator")
 
 DEFAULT_API_KEYS = ("emulator-key", "emulator-key-2")
 REVISIONS = (_wire.CANONICAL_REVISION, *sorted(_wire.STEP_REVISIONS))  # the revisions served
+# REV-V1-PATH: v1 (stable since June 2026; google-genai 3.x and @google/genai 3.x post there)
+# and v1beta (the docs' curl lines, older SDKs) are one API: same routes, same answers.
+API_VERSIONS = ("v1beta", "v1")
 RETENTION_SECONDS = {"free": 86400.0, "paid": 55 * 86400.0}  # G21: 1 day free, 55 days paid
 EARLY_RETENTION_SECONDS = 3600.0  # fault retention-early-expiry
 ENGINE_FAULTS = (
@@ -96,7 +99,10 @@ class EmulatorConfig:
     agent_seconds: float = 1.5  # how long a deep research job runs
     background_seconds: float = 0.4  # how long a background model job runs
     event_delay: float = 0.0  # pause between streamed events
-    revision: str = _wire.CANONICAL_REVISION  # answered when a request has no Api-Revision
+    # Answered when a request has no Api-Revision (today's SDKs send none): the newest.
+    revision: str = DEFAULT_REVISION
+    # body size, read time, nesting, uploads (_limits.py)
+    limits: _limits.Limits = dataclasses.field(default_factory=_limits.Limits)
 
     def __post_init__(self) -> None:
         if self.tier not in RETENTION_SECONDS:
@@ -752,7 +758,7 @@ class Emulator:
         revision = self.wire_revision(request)
         raw = await request.body()
         try:
-            body = json.loads(raw)
+            body = _limits.loads(raw, self.config.limits)  # Rejected: too deep, surrogates, NaN
         except (ValueError, UnicodeDecodeError):
             if not self.faults.on("malformed-json-accepted"):
                 raise ApiError(
@@ -943,7 +949,7 @@ class Emulator:
                     "and X-Goog-Upload-Command: start.",
                 )
             try:
-                body = json.loads(await request.body() or b"{}")
+                body = _limits.loads(await request.body() or b"{}", self.config.limits)
             except ValueError:
                 raise ApiError(
                     "invalid_request", "Invalid JSON payload received: the body is not JSON."
@@ -959,7 +965,8 @@ class Emulator:
             }
             new_id = _files.new_upload_id()
             self.store.put_upload(new_id, key, meta)
-            url = f"{base}/upload/v1beta/files/{new_id}?upload_protocol=resumable"
+            version = request.url.path.split("/")[2]  # /upload/<version>/files: answer in kind
+            url = f"{base}/upload/{version}/files/{new_id}?upload_protocol=resumable"
             headers = {"X-Goog-Upload-URL": url, "X-Goog-Upload-Status": "active"}
             return Response(b"", headers=headers)  # the live start answer has headers only
         found = self.store.get_upload(upload_id)
@@ -977,7 +984,13 @@ class Emulator:
                 "invalid_request",
                 "Invalid value at 'X-Goog-Upload-Command': expected 'upload' or 'upload, finalize'.",
             )
-        self.store.append_upload(upload_id, await request.body())
+        chunk = await request.body()
+        if len(data) + len(chunk) > self.config.limits.max_upload_bytes:
+            raise ApiError(
+                "invalid_request",
+                f"Invalid request: an upload holds at most {self.config.limits.max_upload_bytes} bytes.",
+            )
+        self.store.append_upload(upload_id, chunk)
         if "finalize" not in command:
             return Response(b"", headers={"X-Goog-Upload-Status": "active"})
         found = self.store.get_upload(upload_id)
@@ -1014,9 +1027,8 @@ class Emulator:
             raise ApiError("not_found", "No such route (test control is off).")
         if request.method == "POST":
             try:
-                body = json.loads(await request.body() or b"{}")
-                seconds = float(body["advance_seconds"])
-                self.clock.advance(seconds)
+                body = _limits.loads(await request.body() or b"{}", self.config.limits)
+                self.clock.advance(_limits.advance_seconds(body))  # Rejected: NaN, 1e308, a list
             except (ValueError, KeyError, TypeError) as exc:
                 raise ApiError(
                     "invalid_request", f"Invalid value at 'advance_seconds': {exc}"
@@ -1029,7 +1041,8 @@ class Emulator:
             raise ApiError("not_found", "No such route (test control is off).")
         if request.method == "POST":
             try:
-                tier = json.loads(await request.body() or b"{}")["tier"]
+                body = _limits.loads(await request.body() or b"{}", self.config.limits)
+                tier = _limits.tier(body)  # Rejected: a list, a number
             except (ValueError, KeyError, TypeError) as exc:
                 raise ApiError("invalid_request", f"Invalid value at 'tier': {exc}") from None
             if tier not in RETENTION_SECONDS:
@@ -1062,6 +1075,8 @@ def _wrap(
             return await handler(request)
         except ApiError as error:
             return emulator.error_response(error)
+        except _limits.Rejected as rejected:  # input past a documented limit (_limits.py)
+            return emulator.error_response(ApiError("invalid_request", str(rejected)))
 
     return endpoint
 
@@ -1071,15 +1086,20 @@ def create_app(config: EmulatorConfig | None = None, *, clock: Clock | None = No
     emulator = Emulator(config or EmulatorConfig(), clock)
     w = emulator
     routes = [
-        Route("/v1beta/interactions", _wrap(w, w.create), methods=["POST"]),
-        Route("/v1beta/interactions/{id}", _wrap(w, w.get), methods=["GET"]),
-        Route("/v1beta/interactions/{id}", _wrap(w, w.delete), methods=["DELETE"]),
-        Route("/v1beta/interactions/{id}/cancel", _wrap(w, w.cancel), methods=["POST"]),
-        Route("/upload/v1beta/files", _wrap(w, w.upload), methods=["POST"]),
-        Route("/upload/v1beta/files/{upload_id}", _wrap(w, w.upload), methods=["POST"]),
-        Route("/v1beta/files", _wrap(w, w.list_files), methods=["GET"]),
-        Route("/v1beta/files/{name}", _wrap(w, w.get_file), methods=["GET"]),
-        Route("/v1beta/files/{name}", _wrap(w, w.delete_file), methods=["DELETE"]),
+        route
+        for version in API_VERSIONS  # REV-V1-PATH: the same API under each version
+        for route in (
+            Route(f"/{version}/interactions", _wrap(w, w.create), methods=["POST"]),
+            Route(f"/{version}/interactions/{{id}}", _wrap(w, w.get), methods=["GET"]),
+            Route(f"/{version}/interactions/{{id}}", _wrap(w, w.delete), methods=["DELETE"]),
+            Route(f"/{version}/interactions/{{id}}/cancel", _wrap(w, w.cancel), methods=["POST"]),
+            Route(f"/upload/{version}/files", _wrap(w, w.upload), methods=["POST"]),
+            Route(f"/upload/{version}/files/{{upload_id}}", _wrap(w, w.upload), methods=["POST"]),
+            Route(f"/{version}/files", _wrap(w, w.list_files), methods=["GET"]),
+            Route(f"/{version}/files/{{name}}", _wrap(w, w.get_file), methods=["GET"]),
+            Route(f"/{version}/files/{{name}}", _wrap(w, w.delete_file), methods=["DELETE"]),
+        )
+    ] + [
         Route("/__emulator/clock", _wrap(w, w.clock_route), methods=["GET", "POST"]),
         Route("/__emulator/tier", _wrap(w, w.tier_route), methods=["GET", "POST"]),
     ]
@@ -1106,4 +1126,10 @@ def create_app(config: EmulatorConfig | None = None, *, clock: Clock | None = No
         lifespan=emulator.lifespan,
     )
     app.state.emulator = emulator
+    app.router.redirect_slashes = False  # a trailing slash is a 404 in the error body, no 307
+    app.add_middleware(  # body size and read time, answered in the error body
+        _limits.guard,
+        limits=emulator.config.limits,
+        answer=lambda message: emulator.error_response(ApiError("invalid_request", message)),
+    )
     return app

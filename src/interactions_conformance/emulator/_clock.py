@@ -8,10 +8,13 @@ runs with ``--test-control``) instead of waiting. Nothing else reads the time.
 from __future__ import annotations
 
 import datetime as dt
+import math
 import threading
 import time
 
-__all__ = ["Clock", "iso"]
+__all__ = ["LATEST_SECONDS", "Clock", "iso"]
+
+LATEST_SECONDS = 253402214400.0  # 9999-12-31T00:00:00Z: iso() writes four-digit years
 
 
 class Clock:
@@ -30,9 +33,16 @@ class Clock:
 
     def advance(self, seconds: float) -> float:
         """Move the clock forward by ``seconds`` (never backward); return the new time."""
+        if not math.isfinite(seconds):  # NaN would poison every later timestamp
+            raise ValueError(f"advance_seconds must be a finite number, got {seconds!r}")
         if seconds < 0:
             raise ValueError(f"the clock only moves forward; advance_seconds={seconds}")
         with self._lock:
+            if time.time() + self._offset + seconds > LATEST_SECONDS:
+                raise ValueError(
+                    f"advance_seconds={seconds!r} would move the clock past 9999-12-30 "
+                    "(timestamps have four-digit years)"
+                )
             self._offset += seconds
             return time.time() + self._offset
 

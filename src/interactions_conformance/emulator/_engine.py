@@ -61,6 +61,8 @@ import zlib
 from collections.abc import Iterable
 from typing import Any
 
+from ._limits import InstanceBudget
+
 __all__ = [
     "AGENTS",
     "DEEP_RESEARCH",
@@ -90,10 +92,29 @@ MODELS = frozenset(
         "gemini-3-pro-preview",
         "gemini-3-flash-preview",
         "gemini-3-pro-image-preview",
+        # google-genai 3.6.1 types/interactions/model.py Model: the text and image models of
+        # today's guide pages (gemini-3.5-flash, gemini-3.8-flash, ...), which today's SDKs send
+        "gemini-flash-latest",
+        "gemini-flash-lite-latest",
+        "gemini-pro-latest",
+        "gemini-3.5-flash-lite",
+        "gemini-3.1-pro-preview",
+        "gemini-3.1-flash-lite",
+        "gemini-3.1-flash-lite-image",
+        "gemini-3-pro-image",
+        "gemini-3.1-flash-image",
+        "gemini-3.5-flash",
+        "gemini-3.6-flash",
+        "gemini-3.7-flash",
+        "gemini-3.8-flash",
+        "gemini-4-argon",
     }
 )
 DEEP_RESEARCH = "deep-research-pro-preview-12-2025"
-AGENTS = frozenset({DEEP_RESEARCH})
+# google-genai 3.6.1 agentoption.py: the deep research agents (antigravity needs its own config)
+AGENTS = frozenset(
+    {DEEP_RESEARCH, "deep-research-preview-04-2026", "deep-research-max-preview-04-2026"}
+)
 
 BUILTIN_TOOLS = ("google_search", "code_execution", "url_context")
 MEDIA_TYPES = ("image", "audio", "video", "document")
@@ -244,9 +265,15 @@ def schema_instance(
     root: dict[str, Any] | None = None,
     name: str = "",
     depth: int = 0,
+    budget: InstanceBudget | None = None,
 ) -> Any:
     """A minimal instance valid against ``schema`` (objects with their properties,
-    strings, numbers, enums, arrays, ``$ref``/``$defs``, ``anyOf``/``oneOf``/``allOf``)."""
+    strings, numbers, enums, arrays, ``$ref``/``$defs``, ``anyOf``/``oneOf``/``allOf``).
+
+    ``budget`` bounds the instance (``minItems: 10**9``, ``$ref`` fan-out): past it,
+    ``_limits.Rejected`` names the field (default: ``response_format``)."""
+    budget = budget if budget is not None else InstanceBudget()
+    budget.spend(1)
     root = root if root is not None else (schema if isinstance(schema, dict) else {})
     schema = _resolve(schema, root)
     if depth > 12:
@@ -259,7 +286,7 @@ def schema_instance(
         options = schema.get(key)
         if isinstance(options, list) and options:
             usable = [o for o in options if _resolve(o, root).get("type") != "null"] or options
-            return schema_instance(usable[0], prompt, root, name, depth + 1)
+            return schema_instance(usable[0], prompt, root, name, depth + 1, budget)
     if isinstance(schema.get("allOf"), list) and schema["allOf"]:
         merged: dict[str, Any] = {k: v for k, v in schema.items() if k != "allOf"}
         for part in schema["allOf"]:
@@ -267,7 +294,7 @@ def schema_instance(
             merged.setdefault("properties", {}).update(part.get("properties", {}))
             merged["required"] = [*merged.get("required", []), *part.get("required", [])]
             merged.setdefault("type", part.get("type"))
-        return schema_instance(merged, prompt, root, name, depth + 1)
+        return schema_instance(merged, prompt, root, name, depth + 1, budget)
     kind = schema.get("type")
     if isinstance(kind, list):
         kind = next((k for k in kind if k != "null"), "null")
@@ -280,7 +307,7 @@ def schema_instance(
         chosen = list(props) if isinstance(props, dict) else []
         out: dict[str, Any] = {}
         for prop in chosen:
-            out[prop] = schema_instance(props[prop], prompt, root, prop, depth + 1)
+            out[prop] = schema_instance(props[prop], prompt, root, prop, depth + 1, budget)
         for prop in required if isinstance(required, list) else []:
             out.setdefault(str(prop), "example")
         return out
@@ -288,8 +315,10 @@ def schema_instance(
         items = schema.get("items", {})
         if isinstance(hinted, list):
             return hinted
-        count = max(1, int(schema.get("minItems", 1)))
-        return [schema_instance(items, prompt, root, name, depth + 1) for _ in range(count)]
+        wanted = schema.get("minItems", 1)
+        count = max(1, wanted if isinstance(wanted, int) else 1)  # "x", [1]: read as 1
+        budget.spend(count)  # before building: minItems may be 10**9
+        return [schema_instance(items, prompt, root, name, depth + 1, budget) for _ in range(count)]
     if kind in ("integer", "number"):
         if isinstance(hinted, int):
             return hinted
@@ -313,6 +342,7 @@ def schema_instance(
     value_s = text.get(str(fmt), "example") if fmt else "example"
     min_len = schema.get("minLength")
     if isinstance(min_len, int) and len(value_s) < min_len:
+        budget.spend_text(min_len)  # before building: minLength may be 10**9
         value_s = value_s + "x" * (min_len - len(value_s))
     max_len = schema.get("maxLength")
     if isinstance(max_len, int):
@@ -434,9 +464,10 @@ def answer_text(prompt: Prompt) -> str:
         return count_answer(int(count.group(1)))
     fib = _FIB.search(text)
     if fib:
-        n = int(fib.group(1))
-        value = str(fibonacci(n)) if n <= 10000 else "too large"
-        return value if bare else f"The {n}th Fibonacci number is {value}."
+        digits = fib.group(1)
+        n = int(digits) if len(digits) <= 9 else None  # int() refuses 4300+ digits (a 500)
+        value = str(fibonacci(n)) if n is not None and n <= 10000 else "too large"
+        return value if bare else f"The {digits if n is None else n}th Fibonacci number is {value}."
     arith = _ARITH.search(text)
     if arith:
         a, op, b = float(arith.group(1)), arith.group(2).lower(), float(arith.group(3))
@@ -488,7 +519,9 @@ def _call_arguments(tool: dict[str, Any], text: str) -> dict[str, Any]:
     parameters = tool.get("parameters")
     if not isinstance(parameters, dict):
         return {}
-    value = schema_instance(parameters, text)
+    value = schema_instance(
+        parameters, text, budget=InstanceBudget(f"tools.{tool.get('name')}.parameters")
+    )
     return value if isinstance(value, dict) else {}
 
 

@@ -32,7 +32,7 @@ from ._store import FileRecord, Store
 __all__ = ["FILE_TTL_SECONDS", "file_name_from_uri", "new_file", "new_upload_id"]
 
 FILE_TTL_SECONDS = 48 * 3600  # the Files API keeps uploads for 48 hours
-_URI = re.compile(r"(?:^|/v1beta/)(files/[a-z0-9-]+)$")
+_URI = re.compile(r"(?:^|/v1(?:beta)?/)(files/[a-z0-9-]+)$")  # v1 and v1beta: REV-V1-PATH
 
 
 def new_upload_id() -> str:

@@ -6,8 +6,10 @@ import argparse
 import socket
 import sys
 
-from ._app import DEFAULT_API_KEYS, REVISIONS, EmulatorConfig, create_app
+from .._spec import DEFAULT_REVISION
+from ._app import API_VERSIONS, DEFAULT_API_KEYS, REVISIONS, EmulatorConfig, create_app
 from ._faults import FAULTS, UnknownFaultError
+from ._limits import server_protocol
 
 __all__ = ["add_arguments", "list_faults", "run"]
 
@@ -34,9 +36,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--revision",
         choices=list(REVISIONS),
-        default=REVISIONS[0],
-        help=f"revision answered when a request sends no Api-Revision header (default {REVISIONS[0]}); "
-        "the header picks one per request",
+        default=DEFAULT_REVISION,
+        help="revision answered when a request sends no Api-Revision header, as today's SDKs "
+        f"do (default: the newest, {DEFAULT_REVISION}); the header picks one per request",
     )
     parser.add_argument(
         "--api-key",
@@ -109,17 +111,26 @@ def run(args: argparse.Namespace) -> int:
     except OSError as exc:
         print(f"error: cannot bind {args.host}:{args.port}: {exc}", file=sys.stderr)
         return 2
+    sock.listen(2048)  # before the URL is printed: a client that reads it may connect at once
     host, port = sock.getsockname()[:2]
     shown = f"[{host}]" if ":" in host else host
     print(f"interactions-conformance emulator on http://{shown}:{port}", flush=True)
     print(f"API keys: {', '.join(keys)}", flush=True)
     print(f"tier: {config.tier}; storage: {config.db_path or 'memory'}", flush=True)
     print(f"revision (no Api-Revision header): {config.revision}", flush=True)
+    print(f"paths: {', '.join(f'/{v}/interactions' for v in API_VERSIONS)}", flush=True)
     if config.faults:
         print(f"faults: {', '.join(config.faults)}", flush=True)
     if config.test_control:
         print("test control: POST /__emulator/clock (not part of the API)", flush=True)
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
+    server = uvicorn.Server(
+        uvicorn.Config(
+            app,
+            log_level="warning",
+            lifespan="on",
+            http=server_protocol(config.limits),  # a late request head closes (_limits)
+        )
+    )
     try:
         server.run(sockets=[sock])
     except KeyboardInterrupt:

@@ -5,7 +5,9 @@ lock, so the server's event loop and test threads can share it; every method
 is one short transaction. Rows belong to the API key that created them:
 every lookup takes the key, and another key's row is simply not found
 (AUTH-ISOLATION). JSON columns hold the wire shapes, so a restart with the
-same file serves the same interactions and the same event ids.
+same file serves the same interactions and the same event ids. Every JSON column is
+written by ``_limits.dumps``, which refuses what could not be rendered back (a lone
+surrogate, NaN): a row that is stored can always be answered.
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ import json
 import sqlite3
 import threading
 from typing import Any
+
+from ._limits import dumps
 
 __all__ = ["FileRecord", "InteractionRecord", "Store"]
 
@@ -102,9 +106,9 @@ class Store:
                     record.created,
                     record.previous_id,
                     int(record.background),
-                    json.dumps(record.resource),
-                    json.dumps(record.turns),
-                    json.dumps(record.request),
+                    dumps(record.resource),
+                    dumps(record.turns),
+                    dumps(record.request),
                 ),
             )
 
@@ -118,12 +122,12 @@ class Store:
             if turns is None:
                 self._db.execute(
                     "UPDATE interactions SET resource = ? WHERE id = ?",
-                    (json.dumps(resource), interaction_id),
+                    (dumps(resource), interaction_id),
                 )
             else:
                 self._db.execute(
                     "UPDATE interactions SET resource = ?, turns = ? WHERE id = ?",
-                    (json.dumps(resource), json.dumps(turns), interaction_id),
+                    (dumps(resource), dumps(turns), interaction_id),
                 )
 
     def get(self, interaction_id: str, api_key: str | None) -> InteractionRecord | None:
@@ -160,6 +164,12 @@ class Store:
             ).fetchall()
         return [r[0] for r in rows if json.loads(r[1]).get("status") == "in_progress"]
 
+    def owners(self) -> list[tuple[str, str]]:
+        """Every stored interaction id with the key that owns it (tests read every row back)."""
+        with self._lock:
+            rows = self._db.execute("SELECT id, api_key FROM interactions").fetchall()
+        return [(str(r[0]), str(r[1])) for r in rows]
+
     def count(self) -> int:
         with self._lock:
             return int(self._db.execute("SELECT COUNT(*) FROM interactions").fetchone()[0])
@@ -175,7 +185,7 @@ class Store:
             ).fetchone()[0]
             self._db.executemany(
                 "INSERT INTO events VALUES (?, ?, ?)",
-                [(interaction_id, start + i, json.dumps(e)) for i, e in enumerate(events)],
+                [(interaction_id, start + i, dumps(e)) for i, e in enumerate(events)],
             )
 
     def event_count(self, interaction_id: str) -> int:
@@ -201,7 +211,7 @@ class Store:
         with self._lock:
             self._db.execute(
                 "INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?, ?)",
-                (record.name, record.api_key, record.created, json.dumps(record.meta), record.data),
+                (record.name, record.api_key, record.created, dumps(record.meta), record.data),
             )
 
     def get_file(self, name: str, api_key: str | None) -> FileRecord | None:
@@ -229,7 +239,7 @@ class Store:
         with self._lock:
             self._db.execute(
                 "INSERT INTO uploads VALUES (?, ?, ?, ?)",
-                (upload_id, api_key, json.dumps(meta), b""),
+                (upload_id, api_key, dumps(meta), b""),
             )
 
     def get_upload(self, upload_id: str) -> tuple[str, dict[str, Any], bytes] | None:

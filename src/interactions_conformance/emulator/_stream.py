@@ -43,12 +43,11 @@ def event_id(seq: int) -> str:
 
 def number(event_id_value: str) -> int | None:
     """The log position of an event id, or None when it is not one of ours."""
-    if not event_id_value.startswith("evt_"):
+    digits = event_id_value[4:]
+    # ASCII digits only: int() also reads "-1", " 1", "1_0" and Arabic-Indic digits
+    if not event_id_value.startswith("evt_") or not (digits.isascii() and digits.isdigit()):
         return None
-    try:
-        return int(event_id_value[4:])
-    except ValueError:
-        return None
+    return int(digits) if len(digits) <= 18 else None
 
 
 def head_events(resource: dict[str, Any], status: str = "in_progress") -> list[dict[str, Any]]:

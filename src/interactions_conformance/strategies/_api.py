@@ -16,6 +16,7 @@ from typing import Any
 from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
 
+from .._wire import CANONICAL_REVISION  # the shape generated; the client spells it per revision
 from ._mutations import MUTATIONS, NearValid, near_valid_strategy
 from ._requests import DEFAULT_AGENT, DEFAULT_MODEL, Options, check_options, request_strategy
 from ._schema import revision_for, walker_for
@@ -58,7 +59,7 @@ def _near_valid_strategy(
 
 def _draw_create_requests(
     draw: st.DrawFn,
-    revision: str = "2025-12",
+    revision: str = CANONICAL_REVISION,
     *,
     model: str = DEFAULT_MODEL,
     agent: str = DEFAULT_AGENT,
@@ -70,7 +71,7 @@ def _draw_create_requests(
 
 def _draw_near_valid_requests(
     draw: st.DrawFn,
-    revision: str = "2025-12",
+    revision: str = CANONICAL_REVISION,
     *,
     model: str = DEFAULT_MODEL,
     agent: str = DEFAULT_AGENT,
@@ -84,7 +85,7 @@ def _draw_near_valid_requests(
     return draw(strategy)
 
 
-def _draw_from_schema(draw: st.DrawFn, name: str, revision: str = "2025-12") -> Any:
+def _draw_from_schema(draw: st.DrawFn, name: str, revision: str = CANONICAL_REVISION) -> Any:
     return draw(walker_for(revision).strategy(name))
 
 
@@ -98,7 +99,7 @@ _schema = st.composite(_draw_from_schema)
 
 
 def create_requests(
-    revision: str = "2025-12",
+    revision: str = CANONICAL_REVISION,
     *,
     model: str = DEFAULT_MODEL,
     agent: str = DEFAULT_AGENT,
@@ -126,7 +127,7 @@ def create_requests(
 
 
 def near_valid_requests(
-    revision: str = "2025-12",
+    revision: str = CANONICAL_REVISION,
     *,
     model: str = DEFAULT_MODEL,
     agent: str = DEFAULT_AGENT,
@@ -168,7 +169,7 @@ def near_valid_requests(
     )  # fmt: skip
 
 
-def from_schema(name: str, revision: str = "2025-12") -> st.SearchStrategy[Any]:
+def from_schema(name: str, revision: str = CANONICAL_REVISION) -> st.SearchStrategy[Any]:
     """Instances of one schema of ``revision``, inferred from it alone: ``"generation-config"``,
     ``"tool#/$defs/request-tool"``, ``"content#/$defs/input-content"``, ``"agent-config"``.
 

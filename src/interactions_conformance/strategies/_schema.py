@@ -21,8 +21,9 @@ from .._spec import Revision, SpecError, available_revisions, load_revision
 
 __all__ = ["SUPPORTED_REVISIONS", "Node", "SchemaWalker", "revision_for", "walker_for"]
 
-# The request shapes the hand-tuned generators know: content lists and turns (2025-12).
-# 2026-05 (steps) is data only in this project for now: no emulator or suite runs it.
+# The request shapes the hand-tuned generators know: content lists and turns (2025-12, the
+# canonical shape). The suites draw them and the client spells them in the target's revision
+# (_wire.request_to_wire), so a steps revision is covered without generators of its own.
 SUPPORTED_REVISIONS = ("2025-12",)
 
 _MAX_ITEMS = 2  # arrays stay tiny: generated traffic must cost little on a live target

@@ -445,7 +445,9 @@ def _(api: Api) -> None:
 
 
 def test_every_fault_has_a_check() -> None:
-    assert sorted(CHECKS) == sorted(FAULTS)
+    # Faults of one revision's new behaviour are checked in that revision's module
+    # (tests/test_emulator_2026_11.py).
+    assert sorted(CHECKS) == sorted(n for n, f in FAULTS.items() if not f.revisions)
 
 
 def test_at_least_25_faults_each_citing_rules() -> None:

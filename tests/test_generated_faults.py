@@ -109,6 +109,15 @@ UNREACHABLE: dict[str, str] = {
     "image-output-corrupt": "image output needs an image model and costs 1120 tokens a "
     "response on a live target, so generation asks for text only (suites/test_generation.py "
     "covers images)",
+    # Behaviour new in 2026-11 (emulator/_faults.py FAULTS_2026_11): provoked only by a deferred
+    # job, the continuation probe, the failure probe or safety_settings, which generation does
+    # not draw; suites/test_queue.py, test_continuation.py, test_diagnostics.py, test_usage.py
+    # and test_safety.py catch each (tests/test_fault_detection.py, revision 2026-11).
+    **{
+        name: "2026-11 behaviour: caught by its own suite module under revision 2026-11"
+        for name, fault in emulator.FAULTS.items()
+        if getattr(fault, "revisions", ())
+    },
 }
 
 

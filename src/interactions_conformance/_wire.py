@@ -532,12 +532,36 @@ def request_from_wire(body: _T, revision: str) -> _T:
 # Canonical statuses a revision has no word for, and how it says them. The canonical shape is
 # 2025-12's plus 2026-05's ``incomplete``: 2025-12 came before that status (SDK 1.63.0) and
 # says ``failed`` for an answer cut short, never ``completed`` with a cut JSON (SO-VALID-JSON).
-_STATUS_SPELLING: dict[str, dict[str, str]] = {"2025-12": {"incomplete": "failed"}}
+# 2026-11's ``queued`` (still waiting: in progress to an older client) and
+# ``requires_continuation`` (stopped before the end: incomplete) are canonical too.
+_STATUS_SPELLING: dict[str, dict[str, str]] = {
+    "2025-12": {"incomplete": "failed", "queued": "in_progress", "requires_continuation": "failed"},
+    "2026-05": {"queued": "in_progress", "requires_continuation": "incomplete"},
+}
+
+# Fields of the canonical shape that only 2026-11 sends (spec/2026-11 rules.yaml, the section
+# "new in 2026-11 (behaviour)"): an older revision's wire leaves them out.
+_NEWER_RESOURCE_FIELDS = ("errors", "continuation_token", "continuation_ids")
+_NEWER_USAGE_FIELDS = ("initial_input_tokens",)
+_NEWER_STOP_FIELDS = ("step_usage", "usage")
+_WITHOUT_NEWER_FIELDS = frozenset({CANONICAL_REVISION, "2026-05"})
 
 
 def _spell_status(holder: Any, key: str, revision: str = CANONICAL_REVISION) -> None:
     if isinstance(holder, dict) and isinstance(holder.get(key), str):
         holder[key] = _STATUS_SPELLING.get(revision, {}).get(holder[key], holder[key])
+
+
+def _drop_newer(resource: Any, revision: str) -> None:
+    """Remove from a canonical resource (in place) what ``revision`` has no field for."""
+    if revision not in _WITHOUT_NEWER_FIELDS or not isinstance(resource, dict):
+        return
+    for key in _NEWER_RESOURCE_FIELDS:
+        resource.pop(key, None)
+    usage = resource.get("usage")
+    if isinstance(usage, dict):
+        for key in _NEWER_USAGE_FIELDS:
+            usage.pop(key, None)
 
 
 def interaction_to_wire(
@@ -555,9 +579,11 @@ def interaction_to_wire(
     out = copy.deepcopy(resource)
     if not isinstance(out, dict):
         return out
+    _drop_newer(out, revision)
     if revision == CANONICAL_REVISION:
         _spell_status(out, "status")
         return out
+    _spell_status(out, "status", revision)
     extra = copy.deepcopy(list(input_steps or []))
     wire: dict[str, Any] = {}
     for key, value in out.items():
@@ -645,10 +671,16 @@ def event_to_wire(event: _T, revision: str, *, block: dict[str, Any] | None = No
         return copied
     out: dict[str, Any] = copied
     kind = out.get("event_type")
+    if revision in _WITHOUT_NEWER_FIELDS:
+        _drop_newer(out.get("interaction"), revision)
+        if kind == "content.stop":
+            for key in _NEWER_STOP_FIELDS:
+                out.pop(key, None)
     if revision == CANONICAL_REVISION:
         _spell_status(out, "status")
         _spell_status(out.get("interaction"), "status")
         return copied
+    _spell_status(out, "status", revision)
     if kind == "interaction.status_update" and "interaction_id" not in out:
         # A store=false stream has no id: the steps era sends "" (recorded
         # 2026-steps__stream__vercel-stateless-store-false-turn1.json), STATUS-EVENTS requires it.

@@ -62,13 +62,18 @@ REGISTRY: dict[str, tuple[Callable[..., Any], tuple[str, ...]]] = {}
 INTERACTION_CHECKS: list[InteractionCheck] = []
 # The interaction checks that look only at status and outputs (run on reassembled streams too).
 OUTPUT_CHECKS: list[InteractionCheck] = []
+# Stream checks of modules beyond _stream.py (``(events, *, revision)``), run with its grammar.
+STREAM_CHECKS: list[Callable[..., list[Violation]]] = []
 
 
-def registered(*rules: str, interaction: bool = False, outputs: bool = False) -> Callable[[_F], _F]:
+def registered(
+    *rules: str, interaction: bool = False, outputs: bool = False, stream: bool = False
+) -> Callable[[_F], _F]:
     """Record a check and the rule ids it can emit.
 
     ``interaction=True`` runs it on every Interaction `check_exchange` sees;
-    ``outputs=True`` also runs it on the outputs reassembled from a stream.
+    ``outputs=True`` also runs it on the outputs reassembled from a stream;
+    ``stream=True`` runs it on every stream with the grammar checks (`check_stream_grammar`).
     """
 
     def mark(fn: _F) -> _F:
@@ -77,6 +82,8 @@ def registered(*rules: str, interaction: bool = False, outputs: bool = False) ->
             INTERACTION_CHECKS.append(fn)
         if outputs:
             OUTPUT_CHECKS.append(fn)
+        if stream:
+            STREAM_CHECKS.append(fn)
         return fn
 
     return mark

@@ -20,6 +20,7 @@ from .._spec import DEFAULT_REVISION, Revision
 from .._sse import parse_sse
 from .._traffic import Exchange, split_url
 from ._base import CheckResult, applies, as_dict, checker_error, registered, violation
+from ._behaviour import check_status_sequence
 from ._grammar import grammar_for
 from ._interaction import run_interaction_checks
 from ._schema import (
@@ -359,6 +360,8 @@ def check_scenario(
     store_false: dict[str, int] = {}
     deleted: dict[str, int] = {}
     streams: dict[str, tuple[int, list[Any]]] = {}  # id -> the first full stream seen
+    last_seen: dict[str, tuple[int, Any]] = {}  # id -> the latest JSON body (STATUS-QUEUED-*)
+    polls = applies(check_status_sequence, rev.name)
 
     def add(i: int, found: Iterable[Violation]) -> None:
         result.violations.extend(
@@ -399,6 +402,24 @@ def check_scenario(
                 new_id = None
         if op.kind == "delete" and ok and op.interaction_id:
             deleted[op.interaction_id] = i
+        if polls and ok and not payloads and op.kind in ("create", "get", "cancel"):
+            # statuses across polls of one interaction follow its transitions
+            seen = response.json()
+            ident = new_id if op.kind == "create" else op.interaction_id
+            if ident and isinstance(seen, dict):
+                if ident in last_seen:
+                    before, body_before = last_seen[ident]
+                    result.violations.extend(
+                        v.with_context(
+                            reproduce=exchange.reproduce, statement=rev.statement(v.rule)
+                        )
+                        for v in check_status_sequence(
+                            [body_before, seen],
+                            revision=rev.name,
+                            labels=[f"exchange {before}", f"exchange {i}"],
+                        )
+                    )
+                last_seen[ident] = (i, seen)
         if op.kind == "get" and op.interaction_id:
             try:
                 add(i, _after_get(i, exchange, op, payloads, store_false, deleted, streams, rev))

@@ -292,8 +292,37 @@ _2026_05 = dataclasses.replace(
 )
 
 # The surface of google-genai 3.6.1 (spec/2026-11): the steps wire of 2026-05; what it adds is
-# data in the schemas and revision.json.
-_2026_11 = dataclasses.replace(_2026_05, revision="2026-11")
+# data in the schemas and revision.json. Statuses (SDK361 interaction.py InteractionStatus):
+# ``queued`` comes before in_progress and may be cancelled or fail before it starts
+# (STATUS-QUEUED-TRANSITIONS); ``requires_continuation`` ends a hop (CONT-*): the next hop is a
+# new interaction, so it is terminal here. ``idle`` has no documented meaning: a status outside
+# this table is drift (STATUS-OPEN). The terminal statuses are revision.json's, plus
+# requires_continuation (tests/test_checks_2026_11.py keeps them equal).
+_2026_11 = dataclasses.replace(
+    _2026_05,
+    revision="2026-11",
+    status_transitions={
+        "queued": frozenset({"in_progress", "cancelled", "failed"}),
+        "in_progress": frozenset(
+            {
+                "requires_action",
+                "completed",
+                "failed",
+                "cancelled",
+                "incomplete",
+                "budget_exceeded",
+                "requires_continuation",
+            }
+        ),
+        "requires_action": frozenset(),
+        "completed": frozenset(),
+        "failed": frozenset(),
+        "cancelled": frozenset(),
+        "incomplete": frozenset(),
+        "budget_exceeded": frozenset(),
+        "requires_continuation": frozenset(),
+    },
+)
 
 GRAMMARS: Mapping[str, Grammar] = {g.revision: g for g in (_2025_12, _2026_05, _2026_11)}
 

@@ -22,6 +22,7 @@ from .._spec import DEFAULT_REVISION, load_revision
 from .._sse import SSEEvent
 from .._traffic import loads_json
 from ._base import (
+    STREAM_CHECKS,
     applies,
     as_dict,
     as_list,
@@ -911,7 +912,7 @@ def check_stream_grammar(
     checks that need the beginning (start first, brackets, index order,
     delta types, function calls) are left out.
     """
-    checks = _RESUMED_CHECKS if resumed else _GRAMMAR_CHECKS
+    checks = (*(_RESUMED_CHECKS if resumed else _GRAMMAR_CHECKS), *STREAM_CHECKS)
     found: list[Violation] = []
     for check in checks:
         if applies(check, revision):

@@ -46,7 +46,7 @@ from starlette.routing import Route
 
 from .. import _wire
 from .._spec import DEFAULT_REVISION, Revision, load_revision
-from . import _engine, _files, _limits, _stream
+from . import _behaviour, _engine, _files, _limits, _stream
 from ._clock import Clock, iso
 from ._faults import Faults
 from ._store import InteractionRecord, Store
@@ -340,6 +340,11 @@ class Emulator:
         translated to the canonical shape (``_wire.request_from_wire``) for the rest.
         """
         steps = revision != _wire.CANONICAL_REVISION
+        newer = revision in _behaviour.REVISIONS  # the 2026-11 behaviour (_behaviour.py)
+        try:
+            extras = _behaviour.take_request_fields(body, self.faults) if newer else {}
+        except _behaviour.RequestProblem as exc:
+            raise ApiError("invalid_request", str(exc)) from None
         if steps and _wire.legacy_request_fields(body):
             # REQ-NO-LEGACY-FIELDS, LEGACY-REJECTED: the recorded answer to a legacy body
             raise ApiError("invalid_request", _wire.LEGACY_SCHEMA_MESSAGE)
@@ -390,7 +395,7 @@ class Emulator:
         context, previous = self.context(body.get("previous_interaction_id"), key)
         self.check_function_results(context, input_turns)
         system = body.get("system_instruction")
-        return {
+        prepared = {
             "name": name,
             "agent": agent,
             "background": background,
@@ -406,6 +411,14 @@ class Emulator:
             "system_instruction": system if isinstance(system, str) else "",
             "service_tier": tier if isinstance(tier, str) else "standard",  # SERVICE-TIER
         }
+        if newer:
+            prepared["newer"] = True
+            owner = self.record(previous, key) if previous else None
+            try:
+                _behaviour.finish_prepare(prepared, extras, owner)
+            except _behaviour.RequestProblem as exc:
+                raise ApiError("invalid_request", str(exc)) from None
+        return prepared
 
     def check_tools(self, tools: list[dict[str, Any]], *, agent: bool) -> None:
         kinds = set()
@@ -530,7 +543,7 @@ class Emulator:
                 "not_found",
                 f"Interaction '{previous_id}' given as 'previous_interaction_id' was not found.",
             )
-        if record.resource.get("status") == "in_progress":
+        if record.resource.get("status") in _behaviour.RUNNING:
             raise ApiError(
                 "failed_precondition",
                 f"Interaction '{previous_id}' given as 'previous_interaction_id' is still in progress.",
@@ -625,6 +638,8 @@ class Emulator:
             if record is None:
                 return
             prepared = record.request
+            if record.resource.get("status") == "queued":
+                await _behaviour.leave_queue(self, interaction_id)
             delay = (
                 self.config.agent_seconds if prepared["agent"] else self.config.background_seconds
             )
@@ -635,19 +650,27 @@ class Emulator:
             record = self.store.get(interaction_id, None)
             if record is None or record.resource.get("status") != "in_progress":
                 return
+            if prepared.get("newer") and _behaviour.fails(prepared):
+                raise _behaviour.JobFailure(interaction_id)
             generation = self.generate(prepared)
             resource = self.finish(record.resource, generation, self.clock.now())
-            events = [*_stream.content_events(generation.outputs), _stream.terminal_event(resource)]
+            events = [
+                *_stream.content_events(generation.outputs, generation.usage),
+                _stream.terminal_event(resource),
+            ]
             self.stamp(interaction_id, events, self.store.event_count(interaction_id))
             turns = [*prepared["input_turns"], {"role": "model", "content": generation.outputs}]
             self.store.update(interaction_id, resource, turns)
         except asyncio.CancelledError:
             raise
-        except Exception:
-            log.exception("background job %s failed", interaction_id)
+        except Exception as exc:
+            if not isinstance(exc, _behaviour.JobFailure):
+                log.exception("background job %s failed", interaction_id)
             record = self.store.get(interaction_id, None)
             if record is not None and record.resource.get("status") == "in_progress":
                 failed = record.resource | {"status": "failed", "updated": iso(self.clock.now())}
+                if record.request.get("newer"):  # ERRORS-ITEM
+                    failed["errors"] = _behaviour.job_errors(self.faults)
                 self.store.update(interaction_id, failed)
                 error = {
                     "event_type": "error",
@@ -703,7 +726,7 @@ class Emulator:
                         return
                     continue
                 current = self.store.get(interaction_id, None)
-                if current is not None and current.resource.get("status") != "in_progress":
+                if current is not None and current.resource.get("status") not in _behaviour.RUNNING:
                     # finished: its whole log was written first (a resume after the last event)
                     yield _stream.frame([], self.faults, done=True)
                     return
@@ -755,6 +778,7 @@ class Emulator:
         if prepared["background"]:
             interaction_id = _new_id()
             resource = self.base_resource(prepared, interaction_id, now)
+            first = _behaviour.queue(resource, prepared, self.faults)  # queued when deferred
             record = InteractionRecord(
                 id=interaction_id,
                 api_key=key,
@@ -766,7 +790,7 @@ class Emulator:
                 background=True,
             )
             self.store.put(record)
-            self.stamp(interaction_id, _stream.head_events(resource), 0)
+            self.stamp(interaction_id, _stream.head_events(resource, first), 0)
             task = self.schedule(interaction_id)
             if self.faults.on("background-blocks"):
                 await asyncio.shield(task)
@@ -778,10 +802,15 @@ class Emulator:
         stored = prepared["store"] or self.faults.on("store-false-retrievable")
         stored_id = _new_id() if stored else None
         generation = self.generate(prepared)
+        try:  # the decode limit and continuation hops (2026-11)
+            extra = _behaviour.after_generate(prepared, generation, stored_id, self.faults)
+        except _behaviour.RequestProblem as exc:
+            raise ApiError("invalid_request", str(exc)) from None
         resource = self.finish(self.base_resource(prepared, stored_id, now), generation, now)
+        resource.update(extra)
         events = [
             *_stream.head_events(resource),
-            *_stream.content_events(generation.outputs),
+            *_stream.content_events(generation.outputs, generation.usage),
             _stream.terminal_event(resource),
         ]
         if stored_id is not None:
@@ -876,7 +905,7 @@ class Emulator:
         if record is None:
             raise ApiError("not_found", f"Interaction '{interaction_id}' was not found.")
         status = record.resource.get("status")
-        if not record.background or status != "in_progress":
+        if not record.background or status not in _behaviour.RUNNING:
             kind = "background" if record.background else "foreground"
             raise ApiError(
                 "failed_precondition",

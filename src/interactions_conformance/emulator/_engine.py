@@ -397,6 +397,9 @@ _ARITH = re.compile(
     re.I,
 )
 _FIB = re.compile(r"\b(\d+)(?:st|nd|rd|th)?\s+fibonacci", re.I)
+# The continuation probe: a long answer that passes the per-request decode limit (2026-11).
+_COUNT = re.compile(r"\bcount from 1 to (\d+)\b", re.I)
+COUNT_LIMIT = 5000
 
 
 def _recall(pattern: re.Pattern[str], texts: list[str]) -> str | None:
@@ -405,6 +408,11 @@ def _recall(pattern: re.Pattern[str], texts: list[str]) -> str | None:
         if found:
             return str(found[-1])
     return None
+
+
+def count_answer(n: int) -> str:
+    """The answer to "Count from 1 to N" (the continuation probe): the numbers, space-separated."""
+    return " ".join(str(i) for i in range(1, min(n, COUNT_LIMIT) + 1))
 
 
 def fibonacci(n: int) -> int:
@@ -451,6 +459,9 @@ def answer_text(prompt: Prompt) -> str:
         if code is None:
             return "I don't know the code word."
         return code if bare else f"The code word is {code}."
+    count = _COUNT.search(text)
+    if count:
+        return count_answer(int(count.group(1)))
     fib = _FIB.search(text)
     if fib:
         digits = fib.group(1)
@@ -645,6 +656,9 @@ def _usage(
             {"modality": m, "tokens": t} for m, t in by_modality.items() if t or m == "text"
         ],
         "total_cached_tokens": cached,
+        # SDK 3.6.1 usage.py: "input tokens used in the first turn of this interaction"; one
+        # turn here, so all of them (a continuation hop re-prefills more: _behaviour.py).
+        "initial_input_tokens": total_input,
         "total_output_tokens": total_output,
         "total_tool_use_tokens": tool_use,
         "total_thought_tokens": thought_tokens,

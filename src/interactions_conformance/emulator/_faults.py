@@ -13,7 +13,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterable
 
-__all__ = ["FAULTS", "Fault", "Faults", "UnknownFaultError"]
+__all__ = ["FAULTS", "FAULTS_2026_11", "Fault", "Faults", "UnknownFaultError"]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -21,11 +21,15 @@ class Fault:
     name: str
     description: str
     rules: tuple[str, ...]
+    # The revisions whose behaviour it breaks; () for all. A fault of behaviour new in a
+    # revision (the 2026-11 table below) breaks only that revision's wire.
+    revisions: tuple[str, ...] = ()
 
 
-def _table(*rows: tuple[str, str, str]) -> dict[str, Fault]:
+def _table(*rows: tuple[str, str, str], revisions: tuple[str, ...] = ()) -> dict[str, Fault]:
     return {
-        name: Fault(name, description, tuple(rules.split())) for name, rules, description in rows
+        name: Fault(name, description, tuple(rules.split()), revisions)
+        for name, rules, description in rows
     }
 
 
@@ -196,6 +200,70 @@ FAULTS: dict[str, Fault] = _table(
     ),
     ("structured-invalid-json", "SO-VALID-JSON", "with response_format the final text is not JSON"),
 )
+
+# Behaviour new in 2026-11 (emulator/_behaviour.py; spec/2026-11 rules.yaml, the section
+# "new in 2026-11 (behaviour)").
+FAULTS_2026_11: dict[str, Fault] = _table(
+    (
+        "deferred-not-queued",
+        "QUEUE-DEFERRED",
+        "a deferred background request starts in_progress, never queued",
+    ),
+    (
+        "queued-regresses",
+        "STATUS-QUEUED-TRANSITIONS",
+        "a deferred job goes back to queued after it started",
+    ),
+    (
+        "continuation-no-token",
+        "CONT-TOKEN-WITH-STATUS",
+        "requires_continuation comes without a continuation_token",
+    ),
+    (
+        "continuation-same-token",
+        "CONT-TOKEN-ADVANCES",
+        "a continuation hop hands back the token it was sent",
+    ),
+    (
+        "continuation-restarts",
+        "CONT-RESUME",
+        "a continuation hop decodes from the beginning, not where the last hop stopped",
+    ),
+    (
+        "continuation-ids-sent",
+        "CONT-IDS-SDK-ONLY",
+        "a continuation hop's Interaction carries continuation_ids, which only the SDK adds",
+    ),
+    (
+        "continuation-owner-unchecked",
+        "CONT-TOKEN-OWNER",
+        "a continuation_token is accepted with another interaction as previous_interaction_id",
+    ),
+    ("errors-item-shape", "ERRORS-ITEM", "a failed job's errors item has an integer code"),
+    (
+        "step-usage-cumulative-wrong",
+        "USAGE-STEP-CUMULATIVE",
+        "the first step.stop's cumulative usage exceeds the interaction's",
+    ),
+    (
+        "step-usage-exceeds",
+        "USAGE-STEP-WITHIN",
+        "a step.stop's step_usage is larger than the cumulative usage beside it",
+    ),
+    (
+        "initial-input-too-large",
+        "USAGE-INITIAL-INPUT",
+        "usage.initial_input_tokens exceeds total_input_tokens",
+    ),
+    ("safety-unchecked", "SAFETY-ENUMS", "safety_settings with unknown values are accepted"),
+    (
+        "deprecated-rejected",
+        "DEPRECATED-ACCEPTED",
+        "response_modalities, temperature and top_p are rejected as deprecated",
+    ),
+    revisions=("2026-11",),
+)
+FAULTS.update(FAULTS_2026_11)
 
 
 class UnknownFaultError(ValueError):

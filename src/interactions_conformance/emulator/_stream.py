@@ -50,12 +50,13 @@ def number(event_id_value: str) -> int | None:
     return int(digits) if len(digits) <= 18 else None
 
 
-def head_events(resource: dict[str, Any]) -> list[dict[str, Any]]:
-    """interaction.start and the in_progress status_update."""
+def head_events(resource: dict[str, Any], status: str = "in_progress") -> list[dict[str, Any]]:
+    """interaction.start and the status_update of the first status (in_progress; ``queued``
+    for a deferred job, QUEUE-DEFERRED)."""
     start = {k: resource[k] for k in ("id", "object", "model", "agent") if k in resource} | {
-        "status": "in_progress"
+        "status": status
     }
-    update: dict[str, Any] = {"event_type": "interaction.status_update", "status": "in_progress"}
+    update: dict[str, Any] = {"event_type": "interaction.status_update", "status": status}
     if "id" in resource:
         update["interaction_id"] = resource["id"]
     return [{"event_type": "interaction.start", "interaction": start}, update]
@@ -68,7 +69,59 @@ def _split(text: str) -> list[str]:
     return [text[i : i + size] for i in range(0, len(text), size)]
 
 
-def content_events(outputs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+_USAGE_PARTS = (
+    "total_input_tokens",
+    "total_output_tokens",
+    "total_thought_tokens",
+    "total_tool_use_tokens",
+)
+
+
+def _tokens(text: str) -> int:
+    return math.ceil(len(text) / 4) if text else 0
+
+
+def step_usages(outputs: list[dict[str, Any]], usage: dict[str, Any]) -> list[dict[str, int]]:
+    """Each output's own usage (``step_usage`` on its stop event; SDK 3.6.1 stepstop.py): the
+    input is counted on the first step, each block's output, thought or tool-use tokens on its
+    own step, and what is left of each part on the last, so the steps add up to ``usage``."""
+    parts = {k: int(usage.get(k, 0) or 0) for k in _USAGE_PARTS}
+    steps: list[dict[str, int]] = []
+    for index, content in enumerate(outputs):
+        kind = content.get("type")
+        own = dict.fromkeys(_USAGE_PARTS, 0)
+        if index == 0:
+            own["total_input_tokens"] = parts["total_input_tokens"]
+        if kind == "text":
+            own["total_output_tokens"] = _tokens(str(content.get("text", "")))
+        elif kind == "function_call":
+            call = {"name": content.get("name"), "args": content.get("arguments")}
+            own["total_output_tokens"] = _tokens(json.dumps(call, separators=(",", ":")))
+        elif kind == "thought":
+            own["total_thought_tokens"] = parts["total_thought_tokens"]
+        elif kind not in ("image",):
+            own["total_tool_use_tokens"] = _tokens(json.dumps(content, separators=(",", ":")))
+        steps.append(own)
+    for key in _USAGE_PARTS:  # clamp, then give the rest to the last step: the sum is the total
+        left = parts[key]
+        for own in steps:
+            own[key] = min(own[key], left)
+            left -= own[key]
+        if steps:
+            steps[-1][key] += left
+    for own in steps:
+        own["total_tokens"] = sum(own[k] for k in _USAGE_PARTS)
+    return [{"total_tokens": s["total_tokens"], **{k: s[k] for k in _USAGE_PARTS}} for s in steps]
+
+
+def content_events(
+    outputs: list[dict[str, Any]], usage: dict[str, Any] | None = None
+) -> list[dict[str, Any]]:
+    """The start, delta and stop events of each output. With ``usage``, each stop event carries
+    the step's own ``step_usage`` and the cumulative ``usage`` so far (2026-11 fields, left out
+    of older revisions' wire by ``_wire``; USAGE-STEP-CUMULATIVE, USAGE-STEP-WITHIN)."""
+    per_step = step_usages(outputs, usage) if usage else []
+    running = dict.fromkeys(("total_tokens", *_USAGE_PARTS), 0)
     events: list[dict[str, Any]] = []
     for index, content in enumerate(outputs):
         kind = content.get("type")
@@ -89,7 +142,12 @@ def content_events(outputs: list[dict[str, Any]]) -> list[dict[str, Any]]:
         else:
             deltas = [dict(content)]
         events += [{"event_type": "content.delta", "index": index, "delta": d} for d in deltas]
-        events.append({"event_type": "content.stop", "index": index})
+        stop: dict[str, Any] = {"event_type": "content.stop", "index": index}
+        if per_step:
+            running = {k: running[k] + per_step[index][k] for k in running}
+            stop["step_usage"] = dict(per_step[index])
+            stop["usage"] = dict(running)
+        events.append(stop)
     return events
 
 
@@ -145,6 +203,12 @@ def apply_stream_faults(
         for e in out:
             if e["event_type"] == "interaction.complete":
                 e["interaction"].pop("usage", None)
+    usage_stops = [e for e in out if e["event_type"] == "content.stop" and "usage" in e]
+    if usage_stops and faults.on("step-usage-cumulative-wrong"):
+        usage_stops[0]["usage"]["total_tokens"] += 1000
+    if usage_stops and faults.on("step-usage-exceeds"):
+        stop = usage_stops[0]
+        stop["step_usage"]["total_tokens"] = int(stop["usage"]["total_tokens"]) + 1
     if faults.on("stream-no-event-id"):
         for e in out:
             e.pop("event_id", None)

@@ -15,6 +15,7 @@ deadline per test keep the file well under a minute.
 from __future__ import annotations
 
 import contextlib
+import inspect
 import io
 import json
 import tempfile
@@ -245,6 +246,20 @@ def _event_checks() -> list[Callable[..., list[Violation]]]:
     ]
 
 
+def _call(check: Callable[..., list[Violation]], *args: Any, **options: Any) -> Any:
+    """A check called with what its signature takes of these (positional, then keywords)."""
+    parameters = inspect.signature(check).parameters
+    positional = [
+        p for p in parameters.values() if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
+    ]
+    taken = {k: v for k, v in options.items() if k in parameters}
+    return check(*args[: len(positional)], **taken)
+
+
+def status_of(data: st.DataObject) -> Any:
+    return data.draw(st.sampled_from([200, 400, 404, 500, 0, 999, None, "400"]))
+
+
 @pytest.mark.parametrize("revision", REVISIONS)
 @FUZZ
 @given(data=st.data())
@@ -258,9 +273,14 @@ def test_every_public_check_is_total(revision: str, data: st.DataObject) -> None
         st.sampled_from([body, *[e.get("interaction") for e in events if isinstance(e, dict)]])
     )
     for check in _interaction_checks():
-        _is_violations(check(interaction, request, revision=revision, where="x"))
+        _is_violations(_call(check, interaction, request, revision=revision, where="x"))
     for check in _event_checks():
-        _is_violations(check(events, revision=revision))
+        _is_violations(_call(check, events, revision=revision))
+    # The 2026-11 behaviour checks of odd shapes (hops, polls, a status and a body).
+    _is_violations(C.check_status_sequence(events))
+    _is_violations(C.check_continued_answer(events, data.draw(st.text(max_size=5))))
+    _is_violations(C.check_safety_rejection(status_of(data), body, "safety_settings"))
+    _is_violations(C.check_deprecated_accepted(status_of(data), body, "response_modalities"))
     reassembled = C.reassemble_outputs(events, revision=revision)
     assert isinstance(reassembled, list)
     _is_violations(

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from interactions_conformance._spec import available_revisions
+from interactions_conformance._spec import DEFAULT_REVISION, available_revisions
 
 REPO = Path(__file__).resolve().parents[1]
 README = (REPO / "README.md").read_text("utf-8")
@@ -48,7 +48,7 @@ def test_run_is_clean_on_the_emulator_from_an_empty_directory(
     results = json.loads((tmp_path / "results.json").read_text("utf-8"))
     assert results["summary"]["failed"] == 0
     line = next(line for line in done.stdout.splitlines() if line.startswith("rules: "))
-    if revision == "2025-12":  # the README's example run
+    if revision == DEFAULT_REVISION:  # the README's example run: the default one
         readme = next(line for line in README.splitlines() if line.startswith("rules: "))
         assert _counts(readme) == _counts(line), "README.md's rules line is stale"
 

@@ -39,6 +39,9 @@ REVISIONS = [load_revision("2025-12"), load_revision("2026-05")]
 
 
 def client_for(**fields: Any) -> TestClient:
+    # HEADERS carry no Api-Revision and these bodies are 2025-12's: pinned, now that a
+    # header-less request gets the newest revision by default.
+    fields.setdefault("revision", "2025-12")
     config = EmulatorConfig(test_control=True, background_seconds=0.0, **fields)
     return TestClient(create_app(config), raise_server_exceptions=False)
 

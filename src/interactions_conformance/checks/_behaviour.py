@@ -410,7 +410,7 @@ def check_safety_rejection(status: int, body: Any, field: str) -> list[Violation
 @registered("DEPRECATED-ACCEPTED")
 def check_deprecated_accepted(status: int, body: Any, field: str) -> list[Violation]:
     """DEPRECATED-ACCEPTED: a request carrying the deprecated ``field`` was accepted (2xx)."""
-    if 200 <= status < 300:
+    if isinstance(status, int) and 200 <= status < 300:
         return []
     message = as_dict(as_dict(body).get("error")).get("message")
     return [

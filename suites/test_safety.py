@@ -4,6 +4,7 @@ is a 400 whose message names the field."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -11,27 +12,16 @@ import pytest
 from interactions_conformance import ConformanceFailure
 from interactions_conformance import _probes as probes
 from interactions_conformance._assertions import body_of, expect_ok
+from interactions_conformance._spec import spec_root
 from interactions_conformance.checks import check_safety_rejection
 
-TYPES = (
-    "hate_speech",
-    "dangerous_content",
-    "harassment",
-    "sexually_explicit",
-    "civic_integrity",
-    "image_hate",
-    "image_dangerous_content",
-    "image_harassment",
-    "image_sexually_explicit",
-    "jailbreak",
-)
-THRESHOLDS = (
-    "block_low_and_above",
-    "block_medium_and_above",
-    "block_only_high",
-    "block_none",
-    "off",
-)
+# The values come from the revision's own schema (spec/2026-11 create-request.json, written from
+# google-genai 3.6.1 harmcategory.py and safetysetting.py), not from a second copy here.
+_SETTING = json.loads(
+    (spec_root() / "2026-11" / "schemas" / "create-request.json").read_text("utf-8")
+)["$defs"]["safety-setting"]["properties"]
+TYPES = tuple(_SETTING["type"]["enum"])
+THRESHOLDS = tuple(_SETTING["threshold"]["enum"])
 
 
 @pytest.mark.rule("SAFETY-ENUMS")

@@ -4,6 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+# httpx imports httpcore lazily, on the first request, and keeps httpcore's exception classes
+# in a module-level map. pytester (tests/test_cassette_replay.py, test_plugin.py) removes every
+# module first imported during its test: were that the first request, every later test would
+# get a second httpcore whose errors httpx no longer maps (a raw httpcore.ConnectError escapes
+# `except httpx.HTTPError`). Importing it here, before any test, keeps one httpcore.
+import httpcore  # noqa: F401
 import pytest
 
 from _support import GUIDE, SHARED

@@ -12,6 +12,7 @@ fields; it never asks which revision it is running under.
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Mapping
 
 from .._wire import CONTENT_TYPES, INPUT_STEP_TYPES, STEP_TYPES
@@ -84,6 +85,11 @@ class Grammar:
     metadata_usage: tuple[str, ...] = ()
     # STREAM-COMPLETE-OUTPUTS: may the complete event repeat the streamed outputs (or only omit them)?
     complete_may_repeat: bool = True
+
+    @functools.cached_property
+    def result_calls(self) -> Mapping[str, str]:
+        """result type -> the call type it answers (`call_result_pairs` read backwards)."""
+        return {result: call for call, result in self.call_result_pairs}
 
     @property
     def event_types(self) -> frozenset[str]:

@@ -19,18 +19,48 @@ stream. What is wrong with the framing becomes a `Violation`:
 from __future__ import annotations
 
 import dataclasses
+import json
 import re
 from collections.abc import Iterable
 from typing import Any
 
 from ._findings import Violation, excerpt
-from ._traffic import loads_json
+from ._traffic import (
+    _TOO_DEEP,
+    MAX_JSON_DEPTH,
+    JSONTooDeep,
+    _refuse_constant,
+    _too_deep,
+    loads_json,
+)
 
-__all__ = ["DONE", "ParsedStream", "SSEEvent", "SSEParser", "parse_sse"]
+__all__ = ["DONE", "ParsedStream", "SSEEvent", "SSEParser", "loads_text", "parse_sse"]
 
 DONE = "[DONE]"
 _BOM = "\ufeff"
 _LINE_END = re.compile(rb"[\r\n]")
+
+
+# `loads_json`'s decoder, built once: json.loads with an option builds a decoder per call,
+# which costs a third of parsing a small event.
+_DECODE = json.JSONDecoder(parse_constant=_refuse_constant).decode
+
+
+def loads_text(text: str) -> Any:
+    """`loads_json` of a text: the same value, the same errors, the decoder built once."""
+    if text.startswith(_BOM):
+        return loads_json(text)  # json.loads refuses it with its own message
+    try:
+        value = _DECODE(text)
+    except RecursionError:  # json's own limit, near 1,000 levels
+        raise JSONTooDeep(_TOO_DEEP) from None
+    if (
+        isinstance(value, dict | list)
+        and text.count("[") + text.count("{") > MAX_JSON_DEPTH
+        and _too_deep(value)
+    ):
+        raise JSONTooDeep(_TOO_DEEP)
+    return value
 
 
 @dataclasses.dataclass(frozen=True)
@@ -251,7 +281,7 @@ class SSEParser:
         payload: Any = None
         is_json = False
         try:
-            payload = loads_json(data)
+            payload = loads_text(data)
             is_json = True
         except (ValueError, RecursionError):
             self.violations.append(

@@ -19,7 +19,15 @@ from .._findings import Violation, excerpt
 from .._spec import DEFAULT_REVISION, Revision
 from .._sse import parse_sse
 from .._traffic import Exchange, split_url
-from ._base import CheckResult, applies, as_dict, checker_error, registered, violation
+from ._base import (
+    CheckResult,
+    applies,
+    as_dict,
+    body_json,
+    checker_error,
+    registered,
+    violation,
+)
 from ._behaviour import check_status_sequence
 from ._grammar import grammar_for
 from ._interaction import run_interaction_checks
@@ -63,6 +71,8 @@ class Operation:
     last_event_id: str | None = None
 
 
+_CREATE = Operation("create")
+_STREAMED_CREATE = Operation("create", stream=True)
 _PARSE: Any = object()  # classify's default: parse the request body itself
 
 
@@ -73,7 +83,11 @@ def classify(exchange: Exchange, request_body: Any = _PARSE) -> Operation:
     """
     request = exchange.request
     parts = split_url(request.url)
-    query = {k: v[-1] for k, v in parse_qs(parts.query, keep_blank_values=True).items()}
+    query = (
+        {k: v[-1] for k, v in parse_qs(parts.query, keep_blank_values=True).items()}
+        if parts.query
+        else {}
+    )
     segments = [s for s in parts.path.split("/") if s]
     method = request.method.upper()
     try:
@@ -85,7 +99,7 @@ def classify(exchange: Exchange, request_body: Any = _PARSE) -> Operation:
     if not rest and method == "POST":
         body = request.json() if request_body is _PARSE else request_body
         stream = as_dict(body).get("stream") is True or alt_sse
-        return Operation("create", stream=stream)
+        return _STREAMED_CREATE if stream else _CREATE
     if len(rest) == 1 and method in ("GET", "DELETE"):
         if method == "DELETE":
             return Operation("delete", rest[0])
@@ -101,6 +115,8 @@ def classify(exchange: Exchange, request_body: Any = _PARSE) -> Operation:
 def _finish(result: CheckResult, exchange: Exchange, rev: Revision) -> CheckResult:
     # A schema and a check may both see the same break (FC-CALL-SHAPE at /outputs/0/id):
     # one report per rule and place, the first (the schema's, which names the keyword).
+    if not result.violations:
+        return result
     seen: set[tuple[str, str]] = set()
     unique = []
     for v in result.violations:
@@ -147,7 +163,7 @@ def _checked(
 ) -> tuple[CheckResult, list[Any]]:
     """`check_exchange`, and the decoded events of a stream (so a scenario parses it once)."""
     # Parsed once: classify, the checks and the request fields all read it.
-    own = exchange.request.json()
+    own = body_json(exchange.request.body)
     op = classify(exchange, own)
     if request is None and op.kind == "create":
         request = own
@@ -217,7 +233,7 @@ def check_delete_response(exchange: Exchange) -> list[Violation]:
 
 def _check_json(exchange: Exchange, rev: Revision, strict: bool, request: Any) -> CheckResult:
     response = exchange.response
-    body = response.json()
+    body = body_json(response.body)
     if not isinstance(body, dict):
         text = response.body.decode("utf-8", "replace")
         return CheckResult(

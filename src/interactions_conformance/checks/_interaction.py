@@ -67,6 +67,27 @@ _TIMESTAMP = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$")
 # -- usage -------------------------------------------------------------------------
 
 
+_INT64 = 2**63
+
+
+def _is_count(value: Any) -> bool:
+    """A non-negative int64 (not a bool); the common case first, without a call."""
+    if value.__class__ is int:
+        return 0 <= value < _INT64
+    return is_int(value) and value >= 0
+
+
+def _bad_count(value: Any, where: str, *pointer: Any) -> Violation:
+    return violation(
+        "SCHEMA-USAGE",
+        "a token count is not a non-negative integer",
+        expected="an integer >= 0",
+        actual=f"{excerpt(value)} ({json_type(value)})",
+        where=at(where, ptr("/usage", *pointer)),
+        raw=True,
+    )
+
+
 @interaction_rule("SCHEMA-USAGE")
 def check_usage_counts(it: Seen, rq: Asked, where: str) -> list[Violation]:
     """SCHEMA-USAGE: every token count in ``usage`` is a non-negative integer."""
@@ -85,23 +106,10 @@ def check_usage_counts(it: Seen, rq: Asked, where: str) -> list[Violation]:
             )
         ]
     found: list[Violation] = []
-
-    def count(value: Any, *pointer: Any) -> None:
-        if not (is_int(value) and value >= 0):  # the pointer only for a violation
-            found.append(
-                violation(
-                    "SCHEMA-USAGE",
-                    "a token count is not a non-negative integer",
-                    expected="an integer >= 0",
-                    actual=f"{excerpt(value)} ({json_type(value)})",
-                    where=at(where, ptr("/usage", *pointer)),
-                    raw=True,
-                )
-            )
-
     for key, value in usage.items():
         if key.startswith("total_"):
-            count(value, key)
+            if not _is_count(value):
+                found.append(_bad_count(value, where, key))
         elif key.endswith("_by_modality"):
             if not isinstance(value, list):
                 found.append(
@@ -116,8 +124,8 @@ def check_usage_counts(it: Seen, rq: Asked, where: str) -> list[Violation]:
                 )
                 continue
             for i, item in enumerate(value):
-                if isinstance(item, dict) and "tokens" in item:
-                    count(item["tokens"], key, i, "tokens")
+                if isinstance(item, dict) and "tokens" in item and not _is_count(item["tokens"]):
+                    found.append(_bad_count(item["tokens"], where, key, i, "tokens"))
     return found
 
 
@@ -128,17 +136,24 @@ def check_usage_total(it: Seen, rq: Asked, where: str) -> list[Violation]:
     total = usage.get("total_tokens")
     if not is_int(total):
         return []
-    terms: list[str] = []
+    parts = it.grammar.usage_total_parts
     expected_total = 0
-    for names in it.grammar.usage_total_parts:
-        name = next((n for n in names if n in usage), names[0])
-        value = usage.get(name, 0)
+    for names in parts:
+        for name in names:  # the first name present counts; none present counts 0
+            if name in usage:
+                value = usage[name]
+                break
+        else:
+            value = 0
         if not is_int(value):
             return []  # SCHEMA-USAGE reports it; a sum would be noise
         expected_total += value
-        terms.append(f"{name} {value}")
     if total == expected_total:
         return []
+    terms = []
+    for names in parts:
+        name = next((n for n in names if n in usage), names[0])
+        terms.append(f"{name} {usage.get(name, 0)}")
     return [
         violation(
             "USAGE-TOTAL-SUM",
@@ -611,6 +626,9 @@ def check_timestamps(it: Seen, rq: Asked, where: str) -> list[Violation]:
         if field not in body:
             continue
         value = body[field]
+        if field == "updated" and "created" in times and value == body["created"]:
+            times[field] = times["created"]  # the same text: parsed once
+            continue
         parsed = _parse_time(value) if isinstance(value, str) and _TIMESTAMP.match(value) else None
         if parsed is None:
             found.append(

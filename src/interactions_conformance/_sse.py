@@ -38,12 +38,14 @@ __all__ = ["DONE", "ParsedStream", "SSEEvent", "SSEParser", "loads_text", "parse
 
 DONE = "[DONE]"
 _BOM = "\ufeff"
+_BOM_BYTES = _BOM.encode()
 _LINE_END = re.compile(rb"[\r\n]")
 
 
 # `loads_json`'s decoder, built once: json.loads with an option builds a decoder per call,
 # which costs a third of parsing a small event.
-_DECODE = json.JSONDecoder(parse_constant=_refuse_constant).decode
+_DECODER = json.JSONDecoder(parse_constant=_refuse_constant)
+_DECODE, _RAW_DECODE = _DECODER.decode, _DECODER.raw_decode
 
 
 def loads_text(text: str) -> Any:
@@ -51,7 +53,13 @@ def loads_text(text: str) -> Any:
     if text.startswith(_BOM):
         return loads_json(text)  # json.loads refuses it with its own message
     try:
-        value = _DECODE(text)
+        value = None
+        if text[:1] == "{" and text[-1:] == "}":  # no whitespace to skip on either side
+            value, end = _RAW_DECODE(text)
+            if end != len(text):
+                value = None  # extra data: `decode` says so, with its message
+        if value is None:
+            value = _DECODE(text)
     except RecursionError:  # json's own limit, near 1,000 levels
         raise JSONTooDeep(_TOO_DEEP) from None
     if (
@@ -133,6 +141,10 @@ class SSEParser:
         # (waiting to see whether an LF follows): search again from there.
         search_from = max(len(buffer) - 1, 0)
         buffer += chunk
+        if not self._started and not _BOM_BYTES.startswith(bytes(buffer[:3])):
+            self._started = True  # the first line cannot start with a byte order mark
+        if self._started and b"\r" not in buffer:
+            return self._feed_lf(buffer)
         pos = 0
         while True:
             match = _LINE_END.search(buffer, search_from)
@@ -145,12 +157,35 @@ class SSEParser:
                 size = 2 if buffer[end + 1 : end + 2] == b"\n" else 1
             else:
                 size = 1
-            event = self._line(bytes(buffer[pos:end]), bytes(buffer[pos : end + size]))
+            line = bytes(buffer[pos:end])
+            event = self._line(self._decode(line), bytes(buffer[pos : end + size]))
             pos = search_from = end + size
             if event is not None:
                 out.append(event)
         if pos:
             del buffer[:pos]
+        return out
+
+    def _feed_lf(self, buffer: bytearray) -> list[SSEEvent]:
+        """`feed` when every line ends with LF alone (what servers send): the complete lines
+        split and decoded at once, in C; the same `_line` for each."""
+        last = buffer.rfind(b"\n")
+        if last < 0:
+            return []
+        whole = bytes(buffer[:last])
+        try:
+            text = whole.decode("utf-8")
+        except UnicodeDecodeError:  # the line-by-line path says which line
+            texts = None
+        else:
+            texts = text.split("\n")
+        del buffer[: last + 1]
+        out: list[SSEEvent] = []
+        line = self._line
+        for n, raw in enumerate(whole.split(b"\n")):
+            event = line(texts[n] if texts is not None else self._decode(raw), raw + b"\n")
+            if event is not None:
+                out.append(event)
         return out
 
     def close(self) -> list[SSEEvent]:
@@ -161,7 +196,7 @@ class SSEParser:
         out: list[SSEEvent] = []
         if self._buffer.endswith(b"\r"):
             line = bytes(self._buffer)
-            event = self._line(line[:-1], line)
+            event = self._line(self._decode(line[:-1]), line)
             out += [event] if event is not None else []
             self._buffer.clear()
         pending = bytes(self._buffer)
@@ -201,8 +236,8 @@ class SSEParser:
                 text = text[1:]
         return text
 
-    def _line(self, line: bytes, raw_line: bytes) -> SSEEvent | None:
-        text = self._decode(line)
+    def _line(self, text: str, raw_line: bytes) -> SSEEvent | None:
+        """One decoded line (``raw_line``: its bytes with the line end)."""
         if self.done:
             if text and not self._after_done_reported:
                 self._after_done_reported = True

@@ -29,8 +29,7 @@ from ._base import (
     violation,
 )
 from ._behaviour import check_status_sequence
-from ._grammar import grammar_for
-from ._interaction import run_interaction_checks
+from ._interaction import run_interaction_checks, run_rules
 from ._schema import (
     check_error_body,
     check_error_status,
@@ -39,12 +38,13 @@ from ._schema import (
     check_request_fields,
     resolve_revision,
 )
+from ._seen import Asked, Seen
 from ._stream import (
+    Walk,
     check_replay,
     check_resume,
     check_stream_equals_resource,
-    check_stream_grammar,
-    reassemble_outputs,
+    stream_grammar,
 )
 
 __all__ = [
@@ -310,35 +310,27 @@ def _check_stream(
     result.add(framing)
     result.add(check_event_schemas(payloads, rev, strict=strict))
     resumed = op.last_event_id is not None
-    result.add(
-        check_stream_grammar(
-            payloads, revision=rev.name, require_event_ids=require_event_ids, resumed=resumed
-        )
-    )
-    grammar = grammar_for(rev.name)
+    walk = Walk(payloads, rev.name)  # the one pass every stream rule reads
+    result.add(stream_grammar(walk, require_event_ids=require_event_ids, resumed=resumed))
+    grammar = walk.grammar
+    asked = Asked(request)  # the request, read once for every Interaction of the stream
     final: dict[str, Any] | None = None
-    for n, payload in enumerate(payloads):
-        kind = as_dict(payload).get("event_type")
-        interaction = as_dict(payload).get("interaction")
+    for n, payload, kind in walk.typed:
+        interaction = payload.get("interaction")
         if kind in (grammar.start_event, grammar.complete_event) and isinstance(interaction, dict):
-            result.add(
-                run_interaction_checks(
-                    interaction, request, revision=rev.name, where=f"event {n} /interaction"
-                )
-            )
+            seen = Seen(interaction, grammar)
+            result.add(run_rules(seen, asked, rev.name, f"event {n} /interaction"))
             if kind == grammar.complete_event and final is None:
                 final = interaction
     if final is not None and not resumed:
+        blocks = walk.blocks
         rebuilt = {
             "status": final.get("status"),
             "model": final.get("model"),
-            grammar.output_key: reassemble_outputs(payloads, revision=rev.name),
+            grammar.output_key: [blocks[i] for i in sorted(blocks)],
         }
-        result.add(
-            run_interaction_checks(
-                rebuilt, request, revision=rev.name, where="reassembled", outputs_only=True
-            )
-        )
+        seen = Seen(rebuilt, grammar)
+        result.add(run_rules(seen, asked, rev.name, "reassembled", outputs_only=True))
     return result, payloads
 
 

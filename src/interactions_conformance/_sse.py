@@ -34,7 +34,15 @@ from ._traffic import (
     loads_json,
 )
 
-__all__ = ["DONE", "ParsedStream", "SSEEvent", "SSEParser", "loads_text", "parse_sse"]
+__all__ = [
+    "DONE",
+    "ParsedStream",
+    "SSEEvent",
+    "SSEParser",
+    "loads_text",
+    "parse_payloads",
+    "parse_sse",
+]
 
 DONE = "[DONE]"
 _BOM = "\ufeff"
@@ -290,7 +298,6 @@ class SSEParser:
             return None
         event_name, data_lines, event_id, raw = self._event, self._data, self._id, bytes(self._raw)
         self._reset()
-        where = f"event {self._count}"
         if not data_lines:
             self.violations.append(
                 Violation(
@@ -298,20 +305,20 @@ class SSEParser:
                     "an event has no data line",
                     expected="a data: line holding one JSON object",
                     actual=excerpt(raw.decode("utf-8", "replace")),
-                    where=where,
+                    where=f"event {self._count}",
                 )
             )
             return None
-        data = "\n".join(data_lines)
+        data = data_lines[0] if len(data_lines) == 1 else "\n".join(data_lines)
         if data.strip() == DONE:
             self.done = True
             return None
-        event = self._make_event(event_name, data, event_id, raw, where)
+        event = self._make_event(event_name, data, event_id, raw)
         self._count += 1
         return event
 
     def _make_event(
-        self, event_name: str | None, data: str, event_id: str | None, raw: bytes, where: str
+        self, event_name: str | None, data: str, event_id: str | None, raw: bytes
     ) -> SSEEvent:
         payload: Any = None
         is_json = False
@@ -325,7 +332,7 @@ class SSEParser:
                     "an event's data is not JSON",
                     expected="data holding one JSON object",
                     actual=excerpt(data),
-                    where=where,
+                    where=f"event {self._count}",
                 )
             )
         if is_json and not isinstance(payload, dict):
@@ -335,7 +342,7 @@ class SSEParser:
                     "an event's data is JSON but not an object",
                     expected="data holding one JSON object",
                     actual=excerpt(payload),
-                    where=where,
+                    where=f"event {self._count}",
                 )
             )
         elif is_json and event_name is not None:
@@ -347,10 +354,52 @@ class SSEParser:
                         "the event: line differs from the data's event_type",
                         expected=f"event: {event_type}",
                         actual=f"event: {event_name}",
-                        where=where,
+                        where=f"event {self._count}",
                     )
                 )
+        return self._build(event_name, data, event_id, raw, payload, is_json)
+
+    def _build(
+        self,
+        event_name: str | None,
+        data: str,
+        event_id: str | None,
+        raw: bytes,
+        payload: Any,
+        is_json: bool,
+    ) -> SSEEvent:
         return SSEEvent(self._count, event_name, data, event_id, raw, payload, is_json)
+
+
+class _PayloadParser(SSEParser):
+    """An `SSEParser` that keeps each event's decoded data alone (``payloads``): the checks
+    of a whole exchange read only that, and an `SSEEvent` costs more to build than its JSON
+    to parse. ``feed`` returns a placeholder per event."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.payloads: list[Any] = []
+
+    def _build(
+        self,
+        event_name: str | None,
+        data: str,
+        event_id: str | None,
+        raw: bytes,
+        payload: Any,
+        is_json: bool,
+    ) -> Any:
+        self.payloads.append(payload)  # None too: data that is not JSON is still an event
+        return True
+
+
+def parse_payloads(data: Iterable[bytes]) -> tuple[list[Any], list[Violation], bool]:
+    """`parse_sse(data).payloads`, its violations and whether [DONE] came, without SSEEvents."""
+    parser = _PayloadParser()
+    for chunk in data:
+        parser.feed(bytes(chunk))
+    parser.close()
+    return parser.payloads, parser.violations, parser.done
 
 
 def parse_sse(data: bytes | Iterable[bytes]) -> ParsedStream:

@@ -17,7 +17,7 @@ from urllib.parse import parse_qs
 
 from .._findings import Violation, excerpt
 from .._spec import DEFAULT_REVISION, Revision
-from .._sse import parse_sse
+from .._sse import parse_payloads, parse_sse
 from .._traffic import Exchange, split_url
 from ._base import (
     CheckResult,
@@ -287,8 +287,8 @@ def stream_events(exchange: Exchange) -> tuple[list[Any], list[Violation]]:
     """The decoded data of every event of a streamed response, and the framing violations."""
     response = exchange.response
     chunks: Iterable[bytes] = response.chunks if response.chunks is not None else (response.body,)
-    parsed = parse_sse(chunks)
-    return parsed.payloads, parsed.violations
+    payloads, violations, _ = parse_payloads(chunks)
+    return payloads, violations
 
 
 def _check_stream(

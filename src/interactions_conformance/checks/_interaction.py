@@ -747,18 +747,28 @@ def run_interaction_checks(
 def run_rules(
     seen: Seen, asked: Asked, revision: str, where: str = "", outputs_only: bool = False
 ) -> list[Violation]:
-    """`run_interaction_checks` on an Interaction already walked (`check_exchange` walks the
+    """`run_interaction_checks` on an Interaction already walked (`check_exchange` reads the
     request once for every Interaction of a stream)."""
     found: list[Violation] = []
-    for rule, check in _plan(revision, outputs_only, len(INTERACTION_CHECKS)):
-        if rule is not None:
-            found += rule(seen, asked, where)
-        else:  # a check registered without a rule of its own: called as it is
-            found += check(seen.raw, asked.raw, revision=revision, where=where)
+    for rule in _plan(revision, outputs_only, len(INTERACTION_CHECKS)):
+        found += rule(seen, asked, where)
     return found
 
 
 @functools.cache  # the registry changes only at import (and in a test that adds a check)
-def _plan(revision: str, outputs_only: bool, _size: int) -> tuple[tuple[Rule | None, Any], ...]:
+def _plan(revision: str, outputs_only: bool, _size: int) -> tuple[Rule, ...]:
+    """The rules that run under ``revision``, in registration order."""
     checks = OUTPUT_CHECKS if outputs_only else INTERACTION_CHECKS
-    return tuple((getattr(c, "rule", None), c) for c in checks if applies(c, revision))
+    return tuple(_rule_of(c, revision) for c in checks if applies(c, revision))
+
+
+def _rule_of(check: Any, revision: str) -> Rule:
+    rule: Rule | None = getattr(check, "rule", None)
+    if rule is not None:
+        return rule
+
+    def called(seen: Seen, asked: Asked, where: str) -> list[Violation]:
+        # a check registered without a rule of its own: called as it is
+        return check(seen.raw, asked.raw, revision=revision, where=where)  # type: ignore[no-any-return]
+
+    return called

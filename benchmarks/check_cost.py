@@ -30,6 +30,7 @@ import httpx
 
 from interactions_conformance import Exchange, Request, Response, Revision, load_revision
 from interactions_conformance._spec import jsonschema_rs
+from interactions_conformance._sse import parse_payloads  # what check_exchange parses with
 from interactions_conformance.checks import (
     check_event_schemas,
     check_exchange,
@@ -40,7 +41,7 @@ from interactions_conformance.checks import (
     reassemble_outputs,
     run_interaction_checks,
 )
-from interactions_conformance.checks._base import body_json  # what check_exchange parses with
+from interactions_conformance.checks._base import body_json
 from interactions_conformance.emulator import running_emulator
 
 KEY = "emulator-key"
@@ -183,7 +184,9 @@ def _stages(exchange: Exchange, rev: Revision) -> dict[str, Callable[[], Any]]:
     payloads = parse_sse(response.body).payloads
     final = payloads[-1]["interaction"]
     return {
-        "SSE parse (framing + json.loads)": lambda: parse_sse(response.chunks or response.body),
+        "SSE parse (framing + json.loads)": lambda: parse_payloads(
+            response.chunks or (response.body,)
+        ),
         "event schemas (fast path)": lambda: check_event_schemas(payloads, rev),
         "stream grammar": lambda: check_stream_grammar(payloads),
         "reassembly": lambda: reassemble_outputs(payloads),

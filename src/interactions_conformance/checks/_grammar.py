@@ -91,7 +91,7 @@ class Grammar:
         """result type -> the call type it answers (`call_result_pairs` read backwards)."""
         return {result: call for call, result in self.call_result_pairs}
 
-    @property
+    @functools.cached_property  # read per event: derived once per grammar
     def event_types(self) -> frozenset[str]:
         return frozenset(
             {
@@ -105,15 +105,15 @@ class Grammar:
             }
         )
 
-    @property
+    @functools.cached_property  # read per event: derived once per grammar
     def terminal_events(self) -> frozenset[str]:
         return frozenset({self.complete_event, self.error_event})
 
-    @property
+    @functools.cached_property  # read per event: derived once per grammar
     def known_delta_types(self) -> frozenset[str]:
         return frozenset().union(*self.delta_types.values())
 
-    @property
+    @functools.cached_property  # read per event: derived once per grammar
     def terminal_statuses(self) -> frozenset[str]:
         return frozenset(s for s, nxt in self.status_transitions.items() if not nxt)
 

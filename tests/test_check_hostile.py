@@ -624,13 +624,13 @@ def test_a_big_stream_is_parsed_once_per_exchange(monkeypatch: pytest.MonkeyPatc
     ] * 20_000
     exchange = from_events(events, request={"model": "m", "input": "x"})
     calls: list[int] = []
-    real = _exchange.parse_sse
+    real = _exchange.parse_payloads  # the parser check_exchange uses (payloads, no SSEEvents)
 
     def counted(data: Any) -> Any:
         calls.append(1)
         return real(data)
 
-    monkeypatch.setattr(_exchange, "parse_sse", counted)
+    monkeypatch.setattr(_exchange, "parse_payloads", counted)
     found = C.check_scenario([exchange])
     assert found.errors == []
     assert len(calls) == 1

@@ -24,6 +24,7 @@ import multiprocessing
 import os
 import re
 import signal
+import threading
 from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -65,7 +66,7 @@ def exchange_of(violation: Violation) -> int | None:
 
 
 def revision_of(
-    metadata: Any, exchanges: Sequence[Exchange], chosen: str | None
+    metadata: Any, exchanges: Iterable[Exchange], chosen: str | None
 ) -> tuple[Revision, str]:
     """--revision; else the one the cassette was recorded under; else the one the traffic's
     shape shows (``_shape``: outputs 2025-12, steps the newest); else the default. With the
@@ -235,9 +236,8 @@ def _units(
                 segments = list(jsonl_segments(path, size))
             why = ""
             if len(segments) > 1 and revision is None:  # every segment needs the same revision
-                first = list(open_source(path, segments[0]).exchanges)
-                rev, why = revision_of({}, first, None)
-                del first
+                # read as far as the first response that shows an era (most often the first)
+                rev, why = revision_of({}, open_source(path, segments[0]).exchanges, None)
                 chosen: str | None = rev.name
             else:
                 chosen = revision
@@ -273,11 +273,12 @@ def _found(
                 unreadable.add(number)
             yield number, path, found
         return
-    pool = ProcessPoolExecutor(
-        max_workers=jobs,
-        mp_context=multiprocessing.get_context("forkserver"),
-        initializer=_ignore_sigint,
-    )
+    # fork: workers start at once with what is loaded, and are children of this process (their
+    # CPU and memory show in its rusage); forkserver where threads run (fork would copy them
+    # mid-flight: check called from a threaded program).
+    single = threading.active_count() == 1 and "fork" in multiprocessing.get_all_start_methods()
+    context = multiprocessing.get_context("fork" if single else "forkserver")
+    pool = ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_ignore_sigint)
     # A few units ahead of the one being reported: every worker busy, results kept bounded.
     window: deque[tuple[int, Path, _Found | Future[_Found]]] = deque()
     try:

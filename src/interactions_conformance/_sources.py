@@ -446,14 +446,17 @@ class _Counted:
     """A binary file that counts what is read from it since the last entry, and stops reading
     past `MAX_SOURCE_BYTES`: ijson builds one entry at a time, and this bounds one entry."""
 
-    def __init__(self, handle: Any) -> None:
+    def __init__(self, handle: Any, buffer: int) -> None:
         self.handle = handle
+        self.buffer = buffer
         self.since = 0
 
     def read(self, size: int = -1) -> bytes:
         data: bytes = self.handle.read(size)
         self.since += len(data)
-        if self.since > MAX_SOURCE_BYTES + (1 << 20):  # + one buffer ijson may hold ahead
+        # what ijson reads ahead counts to the entry before: an entry up to the limit always
+        # passes, and none past the limit and two buffers is built
+        if self.since > MAX_SOURCE_BYTES + self.buffer:
             raise _EntryTooLarge
         return data
 
@@ -468,9 +471,11 @@ def _stream_har(path: Path) -> Iterator[Exchange]:
     except OSError as exc:
         raise SourceError(path, f"cannot read ({exc.strerror or exc})") from exc
     with handle:
-        counted = _Counted(handle)
+        buffer = max(1024, min(64 << 10, MAX_SOURCE_BYTES // 8))
+        counted = _Counted(handle, buffer)
         try:
-            for entry in ijson.items(counted, "log.entries.item", use_float=True):
+            entries = ijson.items(counted, "log.entries.item", use_float=True, buf_size=buffer)
+            for entry in entries:
                 counted.since = 0
                 where = f"entry {index}"
                 if isinstance(entry, dict | list) and too_deep(entry):
@@ -483,7 +488,10 @@ def _stream_har(path: Path) -> Iterator[Exchange]:
                 yield exchange
                 index += 1
         except _EntryTooLarge:
-            why = f"an entry over the {MAX_SOURCE_BYTES:,}-byte limit for one exchange"
+            why = (
+                f"over {MAX_SOURCE_BYTES:,} bytes read without a whole entry "
+                "(the limit for one exchange)"
+            )
             raise SourceError(path, why, f"entry {index}") from None
         except (ijson.JSONError, ValueError, OSError) as exc:
             raise SourceError(path, f"not JSON ({exc})", f"entry {index}") from None

@@ -64,9 +64,10 @@ def _exchange(response: httpx.Response, body: Any = None, chunks: bool = False) 
 def record() -> tuple[list[str], list[str]]:
     """The six exchanges as JSON Lines, and the interaction ids they hold (to be replaced)."""
     lines: list[dict[str, Any]] = []
-    with running_emulator() as base, httpx.Client(
-        base_url=base, headers={"x-goog-api-key": KEY}, timeout=30
-    ) as http:
+    with (
+        running_emulator() as base,
+        httpx.Client(base_url=base, headers={"x-goog-api-key": KEY}, timeout=30) as http,
+    ):
         created = http.post("/v1beta/interactions", json=CREATE)
         lines.append(_exchange(created, CREATE))
         first = created.json()["id"]

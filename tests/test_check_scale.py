@@ -8,6 +8,7 @@ the exchange numbers (renumbered per segment) and the file:line of a bad entry m
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import resource
@@ -112,8 +113,9 @@ def test_segments_cover_the_file_at_line_ends_with_their_line_numbers(
     path = _corpus(tmp_path / "c.jsonl", copies=12)
     data = path.read_bytes()
     segments = jsonl_segments(path, size)
-    assert segments[0].start == 0 and segments[-1].end == len(data)
-    for before, after in zip(segments, segments[1:], strict=False):
+    assert segments[0].start == 0
+    assert segments[-1].end == len(data)
+    for before, after in itertools.pairwise(segments):
         assert before.end == after.start  # no gap, no overlap
         assert data[after.start - 1 : after.start] == b"\n"  # cut at a line end
     for segment in segments:
@@ -225,11 +227,33 @@ def test_a_bad_entry_after_the_first_segments_is_said_at_its_line(
 ) -> None:
     path = _corpus(tmp_path / "x.jsonl", copies=60, bad_line_at=140)
     segments = jsonl_segments(path, small_scenarios)
-    assert segments[0].first_line < 140 and any(s.first_line > 140 for s in segments)
+    assert segments[0].first_line < 140
+    assert any(s.first_line > 140 for s in segments)
     for jobs in ("1", "2"):
         code, _, err = _run(capsys, str(path), "--jobs", jobs)
         assert code == 2
         assert err.startswith(f"check: {path}:140: not an exchange: request.url is a number")
+
+
+def test_the_proxys_log_is_never_cut_into_segments(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], small_scenarios: int
+) -> None:
+    """Its lines name recordings: the log is read whole, line by line, and each recording is
+    checked (here as scenarios of 4 kB, by the size of the exchanges read)."""
+    log = []
+    for n in range(40):
+        recording = tmp_path / f"{n:06d}.json"
+        recording.write_text(json.dumps(_get(f"v1_{n}", bad=n == 33)), "utf-8")
+        log.append({"kind": "exchange", "exchange": n, "recording": str(recording)})
+    path = tmp_path / "proxy.jsonl"
+    path.write_text("".join(json.dumps(line) + "\n" for line in log), "utf-8")
+    assert path.stat().st_size > small_scenarios
+    assert len(jsonl_segments(path, small_scenarios)) == 1
+    for jobs in ("1", "2"):
+        code, out, err = _run(capsys, str(path), "--jobs", jobs)
+        assert (code, err) == (1, "")
+        assert "exchange 33 GET /v1beta/interactions/v1_33 (200)" in out
+        assert out.splitlines()[-1].startswith("checked 40 exchanges in 1 file")
 
 
 # -- a HAR file too large to read whole -------------------------------------------------------
@@ -245,7 +269,8 @@ def test_a_har_file_over_the_limit_is_read_entry_by_entry(
     monkeypatch.setattr(_sources, "MAX_SOURCE_BYTES", 2000)  # the file is ~15 kB: streamed
     assert path.stat().st_size > 2000
     assert _run(capsys, str(path)) == whole
-    assert whole[0] == 1 and "exchange 7 GET /v1beta/interactions/v1_7 (200)" in whole[1]
+    assert whole[0] == 1
+    assert "exchange 7 GET /v1beta/interactions/v1_7 (200)" in whole[1]
     # a bad entry is said with its number; an entry over the limit is refused unbuilt
     entries[12] = {"request": "GET /", "response": {}}
     path.write_text(json.dumps({"log": {"entries": entries}}), "utf-8")
@@ -293,7 +318,8 @@ def test_a_200_mb_json_lines_file_is_checked_within_a_384_mib_address_space(
         timeout=120,
         preexec_fn=capped,
     )
-    assert whole.returncode != 0 and "MemoryError" in whole.stderr  # the cap is real
+    assert whole.returncode != 0
+    assert "MemoryError" in whole.stderr
     command = [sys.executable, "-m", "interactions_conformance._cli", "check", str(path)]
     done = subprocess.run(
         [*command, "--revision", "2025-12"],
@@ -336,6 +362,32 @@ def test_ctrl_c_under_jobs_exits_130_with_one_line_and_stops_the_workers(tmp_pat
     assert "Traceback" not in out
     time.sleep(0.2)
     assert not [pid for pid in workers if Path(f"/proc/{pid}").exists()], "workers left running"
+
+
+def test_a_worker_that_dies_is_exit_3_with_one_line(tmp_path: Path) -> None:
+    """A worker killed (the OOM killer, a signal) is the checker failing, never 'violations'."""
+    path = _corpus(tmp_path / "c.jsonl", copies=3000)
+    script = (
+        "import sys; from interactions_conformance import _sources; "
+        "_sources.SCENARIO_BYTES = 64 << 10; "
+        "from interactions_conformance._cli import main; sys.exit(main(sys.argv[1:]))"
+    )
+    process = subprocess.Popen(
+        [sys.executable, "-c", script, "check", str(path), "--jobs", "2"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 30
+    while len(_children(process.pid)) < 2 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    for pid in _children(process.pid):
+        os.kill(pid, signal.SIGKILL)
+    out, err = process.communicate(timeout=60)
+    assert process.returncode == 3
+    assert err.startswith("check: a worker process died (")
+    assert err.count("\n") == 1
+    assert "Traceback" not in err + out
 
 
 def _children(pid: int) -> list[int]:

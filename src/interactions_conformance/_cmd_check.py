@@ -3,7 +3,8 @@
 Reads cassettes, HAR files and JSON Lines of exchanges (`_sources` documents
 the formats; a folder is searched for all three), runs the same checks as a
 live run on each file's exchanges as one scenario (so the rules across
-exchanges, such as a stream against a later GET, apply too), and prints every
+exchanges, such as a stream against a later GET, apply too; a file over 64 MiB
+as consecutive scenarios of 64 MiB), and prints every
 violation and every drift with where it is: file, exchange index, event and
 JSON pointer. Text output::
 
@@ -34,25 +35,35 @@ checked. Empty input is said (``check: no exchanges in x.jsonl``). Exit codes:
 1   violations (and every file was read and checked)
 2   usage error (an unknown revision, no such path), an unreadable file (even
     when the others are clean), or no exchange found at all: nothing checked
-3   the checker itself failed (a check raised on some exchange, or check
-    crashed): a bug of ours, said in one line with "please report"
+3   the checker itself failed (a check raised on some exchange, check
+    crashed, or a ``--jobs`` worker died): said in one line
 ==  ==========================================================================
 
 When several apply, the highest wins; the summary line says each. Ctrl-C
-exits 130 with one line. Text is printed with what the terminal cannot
-encode (a lone surrogate in recorded text) escaped, never a
-``UnicodeEncodeError``. Caps: a file over
-`_sources.MAX_SOURCE_BYTES` (64 MiB) is refused unread, JSON and YAML nested
-deeper than 64 levels are refused, YAML anchors/aliases and Python tags are
-refused; memory is then bounded by the largest file (each file's exchanges
-are dropped once it is checked; a stream is parsed once).
+exits 130 with one line (workers stopped). Text is printed with what the
+terminal cannot encode (a lone surrogate in recorded text) escaped, never a
+``UnicodeEncodeError``.
+
+Scale (`_corpus`): files are read as they are checked, never whole when they
+need not be: JSON Lines (and the proxy's log) line by line, a HAR file over
+`_sources.MAX_SOURCE_BYTES` (64 MiB) entry by entry; a streamed file is
+checked as scenarios of `_sources.SCENARIO_BYTES` (64 MiB of input), so
+memory is bounded by one scenario whatever the file's size. Text is printed
+file by file as each is checked; ``--format json`` is one document, printed at
+the end. ``--jobs N`` spreads files, and the segments of a JSON Lines file
+over 64 MiB, over N processes; the output is the same as with one. Caps: a file
+read whole (cassette, ``.json``, HAR up to 64 MiB) over 64 MiB is refused
+unread, and so is one line or HAR entry over it; JSON and YAML nested deeper
+than 64 levels are refused, YAML anchors/aliases and Python tags are refused.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import shutil
 import sys
+import tempfile
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import Any, TextIO
@@ -181,7 +192,21 @@ def _run(args: argparse.Namespace) -> int:
     if not files:
         _say("check: no cassette, HAR or JSON Lines file under the given paths", sys.stderr)
         return EXIT_UNREADABLE
-    reports: list[dict[str, Any]] = []
+    # --format json: each file's report is written to a spool as it is checked (nothing of a
+    # corpus kept in memory), then printed after the summary it needs: one document.
+    with tempfile.TemporaryFile("w+", encoding="utf-8") as reports:
+        return _check_all(args, files, reports)
+
+
+def _check_all(args: argparse.Namespace, files: list[Path], reports: TextIO) -> int:
+    count = 0
+
+    def _report(item: dict[str, Any]) -> None:
+        nonlocal count
+        if args.format == "json":
+            text = json.dumps(item, indent=2).replace("\n", "\n    ")
+            reports.write(f"{',' if count else ''}\n    {text}")
+            count += 1
 
     def _emit(line: str) -> None:
         # Text is printed file by file as each is checked (nothing of a corpus kept); JSON is
@@ -202,7 +227,7 @@ def _run(args: argparse.Namespace) -> int:
         if found.unreadable:
             _say(f"check: {found.unreadable}", sys.stderr)
             unreadable.append(found.unreadable)
-            reports.append({"file": str(path), "unreadable": found.unreadable})
+            _report({"file": str(path), "unreadable": found.unreadable})
             continue
         violations, drift, failed = found.violations, found.drift, found.errors
         if not found.exchanges and not violations:
@@ -222,21 +247,18 @@ def _run(args: argparse.Namespace) -> int:
         if violations or drift:
             for line in [*_text(found), ""]:
                 _emit(line)
-        if args.format == "json":
-            reports.append(
-                {
-                    "file": str(path),
-                    "kind": found.kind,
-                    "revision": found.revision,
-                    **({"revision_chosen": why} if why else {}),
-                    "exchanges": found.exchanges,
-                    "violations": [
-                        {**v.as_dict(), "exchange": exchange_of(v)} for v in violations
-                    ],
-                    "drift": [d.as_dict() for d in drift],
-                    "checker_errors": failed,
-                }
-            )
+        _report(
+            {
+                "file": str(path),
+                "kind": found.kind,
+                "revision": found.revision,
+                **({"revision_chosen": why} if why else {}),
+                "exchanges": found.exchanges,
+                "violations": [{**v.as_dict(), "exchange": exchange_of(v)} for v in violations],
+                "drift": [d.as_dict() for d in drift],
+                "checker_errors": failed,
+            }
+        )
     names = sorted(used)
     nothing = total_exchanges == 0 and total_violations == 0
     summary = {
@@ -252,7 +274,12 @@ def _run(args: argparse.Namespace) -> int:
         "checker_errors": len(errors),
     }
     if args.format == "json":
-        print(json.dumps({"summary": summary, "files": reports}, indent=2))
+        # what json.dumps({"summary": ..., "files": [...]}, indent=2) prints, the files spooled
+        head = json.dumps(summary, indent=2).replace("\n", "\n  ")
+        sys.stdout.write(f'{{\n  "summary": {head},\n  "files": [')
+        reports.seek(0)
+        shutil.copyfileobj(reports, sys.stdout)
+        sys.stdout.write("\n  ]\n}\n" if count else "]\n}\n")
     else:
         checked = len(files) - len(unreadable)
         if nothing:

@@ -26,7 +26,7 @@ import re
 import signal
 import threading
 from collections import deque
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Generator, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -258,20 +258,16 @@ def _ignore_sigint() -> None:
 
 def _found(
     items: Iterable[tuple[int, Path, _Unit | _Found]], jobs: int
-) -> Iterator[tuple[int, Path, _Found]]:
+) -> Generator[tuple[int, Path, _Found], None, None]:
     unreadable: set[int] = set()  # files found unreadable: their later units need no check
-
-    def skip(number: int, item: _Unit | _Found) -> _Found | None:
-        if isinstance(item, _Found):
-            return item
-        return _Found() if number in unreadable else None
 
     if jobs <= 1:
         for number, path, item in items:
-            found = skip(number, item) or _check_unit(item)  # type: ignore[arg-type]
-            if found.unreadable:
+            if isinstance(item, _Unit):
+                item = _Found() if number in unreadable else _check_unit(item)
+            if item.unreadable:
                 unreadable.add(number)
-            yield number, path, found
+            yield number, path, item
         return
     # fork: workers start at once with what is loaded, and are children of this process (their
     # CPU and memory show in its rusage); forkserver where threads run (fork would copy them
@@ -283,16 +279,21 @@ def _found(
     window: deque[tuple[int, Path, _Found | Future[_Found]]] = deque()
     try:
         for number, path, item in items:
-            known = skip(number, item)
-            window.append((number, path, known or pool.submit(_check_unit, item)))
+            if isinstance(item, _Unit):
+                waiting: _Found | Future[_Found] = (
+                    _Found() if number in unreadable else pool.submit(_check_unit, item)
+                )
+            else:
+                waiting = item
+            window.append((number, path, waiting))
             while len(window) > 2 * jobs:
                 yield _result(window.popleft(), unreadable)
         while window:
             yield _result(window.popleft(), unreadable)
     except BaseException:  # Ctrl-C, a worker that died, the consumer gone: stop the workers now
-        for *_, waiting in window:
-            if isinstance(waiting, Future):
-                waiting.cancel()
+        for *_, pending in window:
+            if isinstance(pending, Future):
+                pending.cancel()
         # No public way to end running workers before Python 3.14 (terminate_workers).
         for process in list((getattr(pool, "_processes", None) or {}).values()):
             process.terminate()
@@ -317,7 +318,7 @@ def check_files(
     """Each file's `FileResult`, in the order of ``files``, checked in ``jobs`` processes."""
     current: FileResult | None = None
     current_number = -1
-    stream = _found(_units(files, revision, strict), jobs)
+    stream = _found(_units(files, revision, strict), jobs)  # a generator: closed below
     try:
         for number, path, found in stream:
             if number != current_number:

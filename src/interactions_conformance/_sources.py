@@ -33,8 +33,12 @@ path as logged, else beside the log) and checked again; the violations the
 proxy logged for an exchange without a recording are reported as logged.
 
 Reading never trusts the file. Every reader checks the shape of what it
-reads and raises one `SourceError` (file, line or entry, and why); files
-larger than `MAX_SOURCE_BYTES` are refused unread; JSON is strict
+reads and raises one `SourceError` (file, line or entry, and why); a file
+read whole larger than `MAX_SOURCE_BYTES` is refused unread. `open_source`
+streams instead (what ``check`` uses): JSON Lines and the proxy's log line by
+line, a HAR file over `MAX_SOURCE_BYTES` entry by entry (`ijson`), each line
+or entry capped at `MAX_SOURCE_BYTES`; `jsonl_segments` cuts a JSON Lines file
+into byte ranges that processes read on their own. JSON is strict
 (`_traffic.loads_json`: no ``NaN``/``Infinity``, at most 64 levels deep);
 cassettes are read by `_cassettes.load_cassette` (YAML's safe loader, no
 anchors or aliases, no Python tags, the same depth limit).
@@ -51,7 +55,7 @@ import binascii
 import dataclasses
 import itertools
 import json
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Generator, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -69,12 +73,12 @@ __all__ = [
     "Streamed",
     "from_events",
     "from_interaction",
+    "jsonl_segments",
+    "open_source",
     "read_cassette",
     "read_har",
     "read_json",
     "read_jsonl",
-    "jsonl_segments",
-    "open_source",
     "read_source",
     "source_files",
 ]
@@ -324,11 +328,17 @@ def _size(path: Path) -> int:
 def jsonl_segments(path: Path, size: int | None = None) -> list[Segment]:
     """A JSON Lines file cut into byte ranges of about ``size`` bytes (`SCENARIO_BYTES`) at line
     ends, without parsing it (one pass counting newlines): the scenarios it is checked as, which
-    processes can read on their own. One segment for a file up to ``size``."""
+    processes can read on their own. One segment for a file up to ``size``, and for the proxy's
+    log (its exchanges are in the recordings it names, read one by one)."""
     size = size or SCENARIO_BYTES
     total = _size(path)
     if total <= size:
         return [Segment(0, total, 1)]
+    items = _jsonl_items(path)
+    first = next(items, None)
+    items.close()
+    if first is not None and _is_proxy_log(first[1]):
+        return [Segment(0, total, 1)]  # the proxy's log is read whole, line by line
     cuts = [(0, 1)]  # (offset, number of the line there)
     pos, line, target = 0, 1, size
     try:
@@ -601,7 +611,9 @@ def read_jsonl(path: Path) -> Sourced:
 _BOM = b"\xef\xbb\xbf"
 
 
-def _jsonl_items(path: Path, segment: Segment | None = None) -> Iterator[tuple[int, Any]]:
+def _jsonl_items(
+    path: Path, segment: Segment | None = None
+) -> Generator[tuple[int, Any], None, None]:
     """(line number, JSON value) of each line that is not blank or a ``#`` comment, read one
     line at a time; a line over `MAX_SOURCE_BYTES` is refused without being held."""
     start, end, number = (0, None, 1) if segment is None else dataclasses.astuple(segment)

@@ -152,6 +152,31 @@ def test_a_file_over_the_scenario_size_is_checked_as_several_scenarios(
     ]
 
 
+def test_a_checker_error_in_a_later_segment_names_the_exchange_of_the_file(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    small_scenarios: int,
+) -> None:
+    from interactions_conformance.checks import _exchange
+
+    real = _exchange._check_json
+
+    def flaky(exchange: Any, *args: Any) -> Any:
+        if exchange.request.url.endswith("/v1_30_a"):
+            raise KeyError("boom")
+        return real(exchange, *args)
+
+    monkeypatch.setattr(_exchange, "_check_json", flaky)
+    path = _corpus(tmp_path / "c.jsonl")
+    lines = [json.loads(t) for t in path.read_text().splitlines() if t.startswith("{")]
+    index = next(i for i, e in enumerate(lines) if e["request"]["url"].endswith("/v1_30_a"))
+    assert jsonl_segments(path, small_scenarios)[1].start < path.read_text().index("/v1_30_a")
+    code, _, err = _run(capsys, str(path))
+    assert code == 3
+    assert f"check: {path}: exchange {index}: checker error KeyError: 'boom'" in err
+
+
 # -- --jobs 2 is --jobs 1 ----------------------------------------------------------------------
 
 

@@ -227,6 +227,30 @@ def test_jobs_2_prints_what_jobs_1_prints(
         assert "exchange 7 GET /v1beta/interactions/v1_3_b (200)" in out
 
 
+def test_jobs_2_from_a_threaded_program_uses_forkserver_and_prints_the_same(
+    folder: Path,
+    capsys: pytest.CaptureFixture[str],
+    small_scenarios: int,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import multiprocessing
+
+    from interactions_conformance import _corpus
+
+    one = _run(capsys, str(folder), "--jobs", "1")
+    used: list[str] = []
+    real = multiprocessing.get_context
+
+    def spy(method: str | None = None) -> Any:
+        used.append(str(method))
+        return real(method)
+
+    monkeypatch.setattr(_corpus.threading, "active_count", lambda: 2)
+    monkeypatch.setattr(_corpus.multiprocessing, "get_context", spy)
+    assert _run(capsys, str(folder), "--jobs", "2") == one
+    assert used == ["forkserver"]
+
+
 @pytest.mark.parametrize("jobs", ["1", "2"])
 def test_exit_codes_hold_under_jobs(
     folder: Path, capsys: pytest.CaptureFixture[str], small_scenarios: int, jobs: str

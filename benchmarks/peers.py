@@ -142,6 +142,7 @@ def schemathesis_row(args: argparse.Namespace, tmp: Path, ratios: list[str]) -> 
     )
     faults = _pick_faults(args.faults)
     found = {"ours": 0, "ours-rule": 0, "st": 0}
+    only: dict[str, list[str]] = {"ours": [], "st": []}  # the fault modes where they differ
     print(
         f"  fault modes ({len(faults)}): ours found (named its rule) | Schemathesis found (new failures)"
     )
@@ -164,6 +165,8 @@ def schemathesis_row(args: argparse.Namespace, tmp: Path, ratios: list[str]) -> 
             found["ours"] += hit
             found["ours-rule"] += named
             found["st"] += bool(new)
+            if hit != bool(new):
+                only["ours" if hit else "st"].append(name)
             print(
                 f"    {name:<32} {'yes' if hit else 'no ':<3} ({'yes' if named else 'no'}) | "
                 + ("yes: " + ", ".join(sorted(f"{c} {o}" for c, o in new)) if new else "no")
@@ -178,6 +181,10 @@ def schemathesis_row(args: argparse.Namespace, tmp: Path, ratios: list[str]) -> 
         f"fault modes found: ours {found['ours']}/{len(faults)} ({found['ours-rule']} naming the "
         f"fault's rule), Schemathesis {found['st']}/{len(faults)}"
         + (" (Schemathesis is ahead)" if found["st"] > found["ours"] else "")
+    )
+    ratios.append(
+        f"found by Schemathesis only: {', '.join(only['st']) or 'none'}; "
+        f"by ours only: {len(only['ours'])}"
     )
 
 

@@ -30,8 +30,8 @@ from ._traffic import (
     MAX_JSON_DEPTH,
     JSONTooDeep,
     _refuse_constant,
-    _too_deep,
     loads_json,
+    too_deep,
 )
 
 __all__ = [
@@ -73,7 +73,7 @@ def loads_text(text: str) -> Any:
     if (
         isinstance(value, dict | list)
         and text.count("[") + text.count("{") > MAX_JSON_DEPTH
-        and _too_deep(value)
+        and too_deep(value)
     ):
         raise JSONTooDeep(_TOO_DEEP)
     return value

@@ -318,3 +318,24 @@ def test_the_server_sends_no_continuation_ids() -> None:
     assert _rules(check_continuation_token(body, revision=R)) == ["CONT-IDS-SDK-ONLY"]
     del body["continuation_ids"]
     assert check_continuation_token(body, revision=R) == []
+
+
+def _parsed(payloads: list[dict[str, Any]]) -> list[Any]:
+    """The same events as an SSE parse gives them (SSEEvent, not the payload)."""
+    from interactions_conformance.checks import parse_sse
+
+    text = "".join(f"event: {p['event_type']}\ndata: {json.dumps(p)}\n\n" for p in payloads)
+    return list(parse_sse([text.encode()]).events)
+
+
+def test_the_stream_behaviour_checks_read_parsed_events_as_payloads() -> None:
+    # They once read an SSEEvent's data (a string) and so found nothing in a parsed stream.
+    back_to_queued = _events("queued", "in_progress", "queued", "completed")
+    assert _rules(check_queued_transitions(_parsed(back_to_queued), revision=R)) == [
+        "STATUS-QUEUED-TRANSITIONS"
+    ]
+    falling = _stops((10, 20), (5, 15), final=15)
+    assert _rules(check_step_usage(_parsed(falling), revision=R)) == _rules(
+        check_step_usage(falling, revision=R)
+    )
+    assert check_step_usage(_parsed(falling), revision=R)

@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 
 from .._findings import Drift, Violation, excerpt
 from .._spec import load_revision
-from .._sse import loads_text
+from .._sse import SSEEvent, loads_text
 from .._traffic import loads_json
 from .._wire import output_blocks
 
@@ -255,3 +255,8 @@ def json_type(value: Any) -> str:
     names = {dict: "object", list: "array", str: "string", bool: "boolean", int: "integer"}
     names.update({float: "number", type(None): "null"})
     return names.get(type(value), type(value).__name__)
+
+
+def event_payload(item: Any) -> Any:
+    """A stream event's decoded JSON, whether given parsed (an `SSEEvent`) or as the payload."""
+    return item.payload if isinstance(item, SSEEvent) else item

@@ -18,7 +18,7 @@ from typing import Any
 from .._findings import Violation, excerpt
 from .._spec import DEFAULT_REVISION
 from .._wire import output_blocks
-from ._base import as_dict, at, is_int, ptr, registered, violation
+from ._base import as_dict, at, event_payload, is_int, ptr, registered, violation
 from ._grammar import grammar_for
 from ._seen import Asked, Seen, interaction_rule
 
@@ -42,7 +42,7 @@ def _statuses_of(events: Iterable[Any], grammar: Any) -> list[tuple[str, Any]]:
     """(where, status) of each status a stream reports, in order."""
     found: list[tuple[str, Any]] = []
     for n, item in enumerate(events):
-        payload = as_dict(getattr(item, "data", item))
+        payload = as_dict(event_payload(item))
         kind = payload.get("event_type")
         if kind == grammar.status_event and "status" in payload:
             found.append((f"event {n} /status", payload["status"]))
@@ -325,7 +325,7 @@ def check_step_usage(events: Sequence[Any], *, revision: str = DEFAULT_REVISION)
     stops: list[tuple[int, int]] = []
     final: int | None = None
     for n, item in enumerate(events):
-        payload = as_dict(getattr(item, "data", item))
+        payload = as_dict(event_payload(item))
         kind = payload.get("event_type")
         if kind == grammar.complete_event:
             final = _total(as_dict(payload.get("interaction")).get("usage"))

@@ -31,6 +31,7 @@ from ._base import (
     at,
     content_type,
     copy_json,
+    event_payload,
     is_int,
     json_type,
     ptr,
@@ -65,10 +66,6 @@ __all__ = [
 ]
 
 Events = Sequence[Any]
-
-
-def _payload(item: Any) -> Any:
-    return item.payload if isinstance(item, SSEEvent) else item
 
 
 class Walk:
@@ -180,7 +177,7 @@ def check_stream_start(w: Walk) -> list[Violation]:
             )
         ]
     found: list[Violation] = []
-    first = _payload(w.events[0])
+    first = event_payload(w.events[0])
     kind = as_dict(first).get("event_type", "<absent>")
     if kind != start:
         found.append(
@@ -519,7 +516,9 @@ def check_event_ids(w: Walk) -> list[Violation]:
                 "STREAM-EVENT-ID",
                 f"{len(missing)} of {len(typed)} events have no event_id",
                 expected="a non-empty string event_id on every event",
-                actual=excerpt(as_dict(_payload(w.events[missing[0]])).get("event_id", "<absent>")),
+                actual=excerpt(
+                    as_dict(event_payload(w.events[missing[0]])).get("event_id", "<absent>")
+                ),
                 where=_ev(missing[0], "/event_id"),
                 raw=True,
             ),
@@ -1201,7 +1200,7 @@ def check_stream_equals_resource(
 
 
 def _event_id(item: Any) -> str | None:
-    payload = _payload(item)
+    payload = event_payload(item)
     value = as_dict(payload).get("event_id")
     if isinstance(value, str) and value:
         return value
@@ -1252,14 +1251,14 @@ def _compare_tail(rule: str, expected: Events, got: Events, earlier: set[str]) -
             ]
         if event_id is not None:
             seen.add(event_id)
-        diff = first_difference(_payload(expected[j]), _payload(item))
+        diff = first_difference(event_payload(expected[j]), event_payload(item))
         if diff is not None:
             return [
                 violation(
                     rule,
                     "an event differs from the original stream's",
-                    expected=excerpt(_resolve(_payload(expected[j]), diff)),
-                    actual=excerpt(_resolve(_payload(item), diff)),
+                    expected=excerpt(_resolve(event_payload(expected[j]), diff)),
+                    actual=excerpt(_resolve(event_payload(item), diff)),
                     where=_ev(j, diff),
                     raw=True,
                 )

@@ -2,7 +2,7 @@
 
 ::
 
-    client ──HTTP──> proxy (this module) ──httpx──> upstream (live API, emulator, mock, ...)
+    client ──HTTP──> proxy (this module) ──_upstream──> upstream (live API, emulator, mock, ...)
                         │ every exchange: check_exchange (schemas, error format, SSE grammar)
                         └──> live lines on stdout, JSON Lines log, recordings
 
@@ -115,6 +115,7 @@ import contextlib
 import ctypes
 import ctypes.util
 import dataclasses
+import importlib.util
 import json
 import logging
 import queue
@@ -132,9 +133,6 @@ from typing import Any, TextIO
 from urllib.parse import parse_qsl, urlsplit
 
 import anyio
-import httpx
-from starlette.applications import Starlette
-from starlette.routing import Mount
 from starlette.types import Message, Receive, Scope, Send
 
 from ._findings import Drift, Violation, excerpt
@@ -143,6 +141,7 @@ from ._shape import payload_revision, revision_by_shape
 from ._spec import DEFAULT_REVISION, Revision, load_revision
 from ._sse import SSEParser
 from ._traffic import Exchange, Request, Response
+from ._upstream import UpstreamError, UpstreamPool, UpstreamResponse
 from ._wire import REVISION_HEADER, revision_for_header
 from .checks import Operation, check_exchange, check_request_fields, check_stream_start, classify
 
@@ -173,6 +172,8 @@ _FINDINGS_PER_EXCHANGE = 100  # then one line says how many more
 _HEAVY_CHUNK = 256 * 1024  # inspected in a worker thread from this size
 _HEAVY_EVENT = 1 * MiB  # ... and when an event this large is pending in the SSE parser
 _STOP = object()
+_MAX_CONNECTIONS = 1000  # upstream connections at once; past them a request waits
+_POOL_WAIT = 30.0  # ... this long, then it is answered 502
 
 
 @dataclasses.dataclass(frozen=True)
@@ -491,7 +492,9 @@ class Proxy:
         # eager: an unknown revision fails here
         self.revision = load_revision(config.revision or DEFAULT_REVISION)
         self.upstream = config.upstream.rstrip("/")
-        self.app = Starlette(routes=[Mount("", app=self._forward)], lifespan=self._lifespan)
+        self._base_path = urlsplit(self.upstream).path  # a path the upstream's URL has
+        # A bare ASGI app: no router or middleware on the forwarding path.
+        self.app = self._asgi
         self.exchanges = 0  # exchanges done (checked or not)
         self.violations: Counter[str] = Counter()  # rule id -> violations reported
         self.drift = 0
@@ -499,7 +502,8 @@ class Proxy:
         self.checker_errors = 0
         self.unchecked = 0  # exchanges not checked (too large, undecodable, failed)
         self._scrubber = KeyScrubber()
-        self._client: httpx.AsyncClient | None = None
+        self._client: UpstreamPool | None = None
+        self._connections = 0  # upstream exchanges open (at most _MAX_CONNECTIONS)
         self._lock = threading.Lock()
         self._idle = threading.Condition(self._lock)
         self._budget = _Budget(config.max_held_bytes)
@@ -534,24 +538,33 @@ class Proxy:
 
     # -- lifecycle ----------------------------------------------------------------
 
+    async def _asgi(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan":
+            await self._serve_lifespan(receive, send)
+        elif scope["type"] == "http":  # websockets: not part of the API
+            await self._forward(scope, receive, send)
+
+    async def _serve_lifespan(self, receive: Receive, send: Send) -> None:
+        await receive()  # lifespan.startup
+        async with self._lifespan():
+            await send({"type": "lifespan.startup.complete"})
+            await receive()  # lifespan.shutdown
+        await send({"type": "lifespan.shutdown.complete"})
+
     @contextlib.asynccontextmanager
-    async def _lifespan(self, _app: Starlette) -> AsyncIterator[None]:
-        timeout = self.config.read_timeout
-        client = httpx.AsyncClient(
-            timeout=httpx.Timeout(timeout, connect=self.config.connect_timeout, pool=30.0),
-            # Abandoned streams are closed at once, so the pool only holds live exchanges.
-            limits=httpx.Limits(max_connections=1000, max_keepalive_connections=100),
-            follow_redirects=False,
-            trust_env=False,
+    async def _lifespan(self) -> AsyncIterator[None]:
+        pool = UpstreamPool(
+            self.upstream,
+            connect_timeout=self.config.connect_timeout,
+            read_timeout=self.config.read_timeout,
+            max_idle=100,
         )
-        for name in list(client.headers):  # no headers of its own
-            del client.headers[name]
-        self._client = client
+        self._client = pool
         try:
             yield
         finally:
             self._client = None
-            await client.aclose()
+            await pool.aclose()
 
     def close(self, timeout: float = 5.0) -> None:
         """Write what is queued (waiting at most ``timeout`` for each writer) and close the log."""
@@ -705,42 +718,55 @@ class Proxy:
             flight.body_read.set()
 
         forward = [(n, v) for n, v in _forwardable(raw_headers) if n.lower() != b"host"]
-        has_body = any(
-            n.lower() in (b"content-length", b"transfer-encoding") for n, _ in raw_headers
-        )
-        if not has_body:  # no body announced: read what there is (nothing) and send none
+        has_length = any(n.lower() == b"content-length" for n, _ in raw_headers)
+        chunked = not has_length and any(n.lower() == b"transfer-encoding" for n, _ in raw_headers)
+        if not has_length and not chunked:  # no body announced: read what there is (nothing)
             async for _ in body():
                 pass
-        request = self._client.build_request(
-            flight.method, flight.url, headers=forward, content=body() if has_body else None
-        )
+        waited = 0.0
+        while self._connections >= _MAX_CONNECTIONS:  # rare: a thousand exchanges open
+            if waited >= _POOL_WAIT:
+                why = f"the proxy's connection pool stayed full for {_POOL_WAIT:g} s"
+                await self._refuse(flight, send, 502, "upstream_unreachable", "unreachable", why)
+                return
+            await anyio.sleep(0.05)
+            waited += 0.05
+        self._connections += 1
         try:
-            upstream = await self._client.send(request, stream=True)
-        except httpx.TimeoutException as exc:
-            what = "timeout" if not isinstance(exc, httpx.PoolTimeout) else "unreachable"
-            why = f"no answer from the upstream within {self.config.read_timeout:g} s"
-            if isinstance(exc, httpx.ConnectTimeout):
-                why = f"the upstream did not accept a connection within {self.config.connect_timeout:g} s"
-            elif isinstance(exc, httpx.PoolTimeout):
-                why = "the proxy's connection pool stayed full for 30 s"
-            await self._refuse(
-                flight, send, 504 if what == "timeout" else 502, f"upstream_{what}", what, why
-            )
-            return
-        except httpx.RemoteProtocolError as exc:
-            why = f"the upstream's answer is not HTTP: {exc}"
-            await self._refuse(flight, send, 502, "upstream_unreachable", "not_http", why)
-            return
-        except Exception as exc:  # any other failure to reach the upstream is a 502
-            # (httpx does not always map httpcore's errors: a raw httpcore.ConnectError was seen)
-            why = f"upstream unreachable: {type(exc).__name__}: {exc}"
-            await self._refuse(flight, send, 502, "upstream_unreachable", "unreachable", why)
-            return
-        try:
-            await self._relay(flight, scope, upstream, send)
+            try:
+                upstream = await self._client.send(
+                    flight.method,
+                    (self._base_path + flight.url[len(self.upstream) :]).encode("latin-1"),
+                    forward,
+                    body() if has_length or chunked else None,
+                    chunked=chunked,
+                )
+            except UpstreamError as exc:
+                if exc.what == "timeout":
+                    why = f"no answer from the upstream within {self.config.read_timeout:g} s"
+                    await self._refuse(flight, send, 504, "upstream_timeout", "timeout", why)
+                elif exc.what == "connect_timeout":
+                    await self._refuse(
+                        flight, send, 504, "upstream_timeout", "timeout", exc.message
+                    )
+                elif exc.what == "not_http":
+                    await self._refuse(
+                        flight, send, 502, "upstream_unreachable", "not_http", exc.message
+                    )
+                else:  # unreachable, reset before an answer
+                    why = exc.message
+                    if not why.startswith("upstream unreachable"):
+                        why = f"upstream unreachable: {why}"
+                    await self._refuse(
+                        flight, send, 502, "upstream_unreachable", "unreachable", why
+                    )
+                return
+            try:
+                await self._relay(flight, scope, upstream, send)
+            finally:
+                upstream.close()
         finally:
-            with anyio.CancelScope(shield=True):
-                await upstream.aclose()
+            self._connections -= 1
 
     async def _refuse(
         self, flight: _Flight, send: Send, status: int, code: str, what: str, why: str
@@ -785,10 +811,10 @@ class Proxy:
         return out
 
     async def _relay(
-        self, flight: _Flight, scope: Scope, upstream: httpx.Response, send: Send
+        self, flight: _Flight, scope: Scope, upstream: UpstreamResponse, send: Send
     ) -> None:
-        flight.status = upstream.status_code
-        raw = list(upstream.headers.raw)
+        flight.status = upstream.status
+        raw = upstream.headers
         flight.response_headers = _join_headers(raw)
         encoding = flight.response_headers.get("content-encoding", "")
         flight.decoder = _Decoder(encoding)
@@ -799,7 +825,7 @@ class Proxy:
         else:
             flight.op, flight.stream = self._classify(flight)
         flight.is_stream = flight.stream is not None or flight.op.stream
-        # uvicorn (h11) can send 200..599 only: anything else is answered 502 here.
+        # uvicorn can send 200..599 only: anything else is answered 502 here.
         forward = 200 <= flight.status <= 599
         if forward:
             headers = self._rewrite_upload_url(scope, flight, _forwardable(raw))
@@ -807,7 +833,7 @@ class Proxy:
                 send, {"type": "http.response.start", "status": flight.status, "headers": headers}
             )
         try:
-            async for chunk in upstream.aiter_raw():
+            async for chunk in upstream.chunks():
                 flight.response_size += len(chunk)
                 if forward:
                     await self._send(
@@ -819,34 +845,30 @@ class Proxy:
                     await anyio.to_thread.run_sync(self._inspect, flight, chunk)
                 else:
                     self._inspect(flight, chunk)
-        except httpx.ReadTimeout:
-            self._upstream_error(
-                flight,
-                "timeout",
-                f"no byte from the upstream for {self.config.read_timeout:g} s"
-                f" after {_size(flight.response_size)}; the response is cut",
-            )
-            raise _Incomplete from None
-        except httpx.RemoteProtocolError as exc:
-            length = flight.response_headers.get("content-length", "")
-            if length.isdigit() and flight.response_size < int(length):
-                why = (
-                    f"{flight.response_size} of {length} bytes (Content-Length {length}), "
-                    "then the connection closed"
+        except UpstreamError as exc:
+            if exc.what == "timeout":
+                self._upstream_error(
+                    flight,
+                    "timeout",
+                    f"no byte from the upstream for {self.config.read_timeout:g} s"
+                    f" after {_size(flight.response_size)}; the response is cut",
                 )
+            elif exc.what == "truncated":
+                length = flight.response_headers.get("content-length", "")
+                if length.isdigit() and flight.response_size < int(length):
+                    why = (
+                        f"{flight.response_size} of {length} bytes (Content-Length {length}), "
+                        "then the connection closed"
+                    )
+                else:
+                    why = f"{exc.message} after {_size(flight.response_size)}"
                 self._upstream_error(flight, "truncated", why)
             else:
                 self._upstream_error(
-                    flight, "truncated", f"{exc} after {_size(flight.response_size)}"
+                    flight,
+                    "reset",
+                    f"{exc.message} after {_size(flight.response_size)}; the response is cut",
                 )
-            raise _Incomplete from None
-        except (httpx.ReadError, httpx.NetworkError) as exc:
-            self._upstream_error(
-                flight,
-                "reset",
-                f"{type(exc).__name__}: {str(exc) or 'connection reset'} after "
-                f"{_size(flight.response_size)}; the response is cut",
-            )
             raise _Incomplete from None
         if not forward:
             why = f"the upstream answered HTTP {flight.status}, which HTTP does not define"
@@ -1314,13 +1336,20 @@ def uvicorn_config(app: Any, host: str, port: int) -> Any:
         app,
         host=host,
         port=port,
-        http="h11",
+        # uvloop and httptools (C) where installed: the forwarding path's per-request cost.
+        http="httptools" if _has("httptools") else "h11",
+        loop="uvloop" if _has("uvloop") else "asyncio",
         log_level="warning",
+        interface="asgi3",
         lifespan="on",
         server_header=False,
         date_header=False,
         timeout_graceful_shutdown=1,
     )
+
+
+def _has(module: str) -> bool:
+    return importlib.util.find_spec(module) is not None
 
 
 def listening_socket(host: str, port: int) -> socket.socket:

@@ -110,7 +110,9 @@ upstream cut short is recorded as far as it came, with ``"truncated": true``.
 
 from __future__ import annotations
 
+import asyncio
 import base64
+import collections
 import contextlib
 import ctypes
 import ctypes.util
@@ -121,6 +123,7 @@ import logging
 import queue
 import re
 import socket
+import sys
 import threading
 import time
 import traceback
@@ -172,6 +175,7 @@ _FINDINGS_PER_EXCHANGE = 100  # then one line says how many more
 _HEAVY_CHUNK = 256 * 1024  # inspected in a worker thread from this size
 _HEAVY_EVENT = 1 * MiB  # ... and when an event this large is pending in the SSE parser
 _STOP = object()
+_BATCH_DELAY = 0.005  # seconds an exchange waits to be handed to the checker with others
 _MAX_CONNECTIONS = 1000  # upstream connections at once; past them a request waits
 _POOL_WAIT = 30.0  # ... this long, then it is answered 502
 
@@ -430,7 +434,9 @@ class _Flight:
     is_stream: bool = False  # a streamed response (kept as its chunks)
     events: int = 0  # events seen, also after the stream was too large to keep
     complete: bool = False  # the client has the whole response
-    body_read: anyio.Event = dataclasses.field(default_factory=anyio.Event)
+    body_read: asyncio.Event = dataclasses.field(default_factory=asyncio.Event)
+    cancelled: bool = False  # cancel() was called
+    sending: float = 0.0  # since when a send to the client waits (0: none)
     reported: set[tuple[str, str]] = dataclasses.field(default_factory=set)
     findings: int = 0
     op: Operation = dataclasses.field(default_factory=lambda: Operation("other"))
@@ -503,11 +509,15 @@ class Proxy:
         self.unchecked = 0  # exchanges not checked (too large, undecodable, failed)
         self._scrubber = KeyScrubber()
         self._client: UpstreamPool | None = None
+        self._open: dict[int, _Flight] = {}  # exchanges being forwarded, by number
         self._connections = 0  # upstream exchanges open (at most _MAX_CONNECTIONS)
         self._lock = threading.Lock()
         self._idle = threading.Condition(self._lock)
         self._budget = _Budget(config.max_held_bytes)
-        self._checks = ThreadPoolExecutor(max_workers=2, thread_name_prefix="proxy-check")
+        # One thread: checks are pure Python, a second would only wait for the GIL.
+        self._checks = ThreadPoolExecutor(max_workers=1, thread_name_prefix="proxy-check")
+        self._done: collections.deque[_Flight] = collections.deque()  # forwarded, to check
+        self._batch_armed = False
         self._started = 0  # exchanges begun
         self._pending = 0  # exchanges begun and not yet checked
         self._log_file = (
@@ -560,14 +570,18 @@ class Proxy:
             max_idle=100,
         )
         self._client = pool
+        watchdog = asyncio.get_running_loop().create_task(self._watchdog())
         try:
             yield
         finally:
+            watchdog.cancel()
+            self._submit_done()
             self._client = None
             await pool.aclose()
 
     def close(self, timeout: float = 5.0) -> None:
         """Write what is queued (waiting at most ``timeout`` for each writer) and close the log."""
+        self._submit_done()
         self._checks.shutdown(wait=False)
         for lines in (self._screen, self._log):
             if lines is not None:
@@ -579,6 +593,7 @@ class Proxy:
     def wait_idle(self, timeout: float = 10.0) -> bool:
         """Wait until every exchange begun so far has been checked and its lines written."""
         deadline = time.monotonic() + timeout
+        self._submit_done()  # the last batch, when its timer has not run (a stopped server)
         with self._idle:
             if not self._idle.wait_for(lambda: self._pending == 0, timeout):
                 return False
@@ -625,11 +640,28 @@ class Proxy:
         try:
             await self._exchange(flight, scope, raw_headers, receive, send)
         finally:
-            # Checked in a worker thread; the handler returns at once.
+            # Checked in the checker thread, in batches (one wake-up per few milliseconds under
+            # load, not one per exchange); the handler returns at once.
+            self._done.append(flight)
+            if not self._batch_armed:
+                self._batch_armed = True
+                asyncio.get_running_loop().call_later(_BATCH_DELAY, self._submit_done)
+
+    def _submit_done(self) -> None:
+        self._batch_armed = False
+        batch = []
+        with contextlib.suppress(IndexError):  # deque: safe from any thread
+            while True:
+                batch.append(self._done.popleft())
+        if batch:
             try:
-                self._checks.submit(self._finish, flight)
-            except RuntimeError:  # shut down: check here rather than lose the exchange
-                self._finish(flight)
+                self._checks.submit(self._finish_all, batch)
+            except RuntimeError:  # shut down: check here rather than lose the exchanges
+                self._finish_all(batch)
+
+    def _finish_all(self, batch: list[_Flight]) -> None:
+        for flight in batch:
+            self._finish(flight)
 
     async def _exchange(
         self,
@@ -639,20 +671,34 @@ class Proxy:
         receive: Receive,
         send: Send,
     ) -> None:
-        async with anyio.create_task_group() as group:
-            # Beside the relay: the moment the client goes, everything below is cancelled and
-            # the upstream stream is closed, whether or not a chunk is on its way.
-            flight.cancel = group.cancel_scope.cancel
-            group.start_soon(self._watch, flight, receive)
-            try:
-                await self._send_and_relay(flight, scope, raw_headers, receive, send)
-            except _Incomplete:
-                pass  # uvicorn closes the client's connection: the response stays cut, as it came
-            except Exception as exc:  # a bug of the proxy's own: logged, never a lost exchange
-                flight.why_unchecked = f"proxy error: {type(exc).__name__}"
-                self._checker_error(flight, exc, kind="proxy_error")
-            finally:
-                group.cancel_scope.cancel()
+        task = asyncio.current_task()
+        assert task is not None
+
+        def cancel() -> None:
+            if not flight.cancelled:
+                flight.cancelled = True
+                task.cancel()
+
+        # Beside the relay: the moment the client goes, the relay is cancelled and the upstream
+        # connection closed, whether or not a chunk is on its way.
+        flight.cancel = cancel
+        watcher = asyncio.get_running_loop().create_task(self._watch(flight, receive))
+        self._open[flight.number] = flight
+        try:
+            await self._send_and_relay(flight, scope, raw_headers, receive, send)
+        except _Incomplete:
+            pass  # uvicorn closes the client's connection: the response stays cut, as it came
+        except asyncio.CancelledError:
+            if not flight.cancelled:
+                raise  # the server's own shutdown
+            if sys.version_info >= (3, 11):
+                task.uncancel()  # ours: the client left, or stopped reading
+        except Exception as exc:  # a bug of the proxy's own: logged, never a lost exchange
+            flight.why_unchecked = f"proxy error: {type(exc).__name__}"
+            self._checker_error(flight, exc, kind="proxy_error")
+        finally:
+            del self._open[flight.number]
+            watcher.cancel()
 
     async def _watch(self, flight: _Flight, receive: Receive) -> None:
         await flight.body_read.wait()
@@ -729,7 +775,7 @@ class Proxy:
                 why = f"the proxy's connection pool stayed full for {_POOL_WAIT:g} s"
                 await self._refuse(flight, send, 502, "upstream_unreachable", "unreachable", why)
                 return
-            await anyio.sleep(0.05)
+            await asyncio.sleep(0.05)
             waited += 0.05
         self._connections += 1
         try:
@@ -830,6 +876,7 @@ class Proxy:
         if forward:
             headers = self._rewrite_upload_url(scope, flight, _forwardable(raw))
             await self._send(
+                flight,
                 send, {"type": "http.response.start", "status": flight.status, "headers": headers}
             )
         try:
@@ -837,6 +884,7 @@ class Proxy:
                 flight.response_size += len(chunk)
                 if forward:
                     await self._send(
+                        flight,
                         send, {"type": "http.response.body", "body": chunk, "more_body": True}
                     )
                 elif flight.too_large:
@@ -878,21 +926,29 @@ class Proxy:
                 "status": 502,
                 "headers": [(b"content-type", b"application/json")],
             }
-            await self._send(send, message)
+            await self._send(flight, send, message)
             body = _error_body("upstream_bad_status", why + "; the proxy's log has its answer")
             flight.complete = True
-            await self._send(send, {"type": "http.response.body", "body": body})
+            await self._send(flight, send, {"type": "http.response.body", "body": body})
             return
         flight.complete = True
-        await self._send(send, {"type": "http.response.body", "body": b"", "more_body": False})
+        await self._send(flight, send, {"type": "http.response.body", "body": b"", "more_body": False})
 
-    async def _send(self, send: Send, message: Message) -> None:
-        # A client that stops reading holds its upstream no longer than one read timeout.
-        try:
-            with anyio.fail_after(self.config.read_timeout):
-                await send(message)
-        except TimeoutError:
-            raise _Incomplete from None
+    async def _send(self, flight: _Flight, send: Send, message: Message) -> None:
+        # A client that stops reading holds its upstream no longer than one read timeout:
+        # `_watchdog` cancels a send that waits longer (one timer for all, not one per send).
+        flight.sending = time.monotonic()
+        await send(message)
+        flight.sending = 0.0
+
+    async def _watchdog(self) -> None:
+        timeout = self.config.read_timeout
+        while True:
+            await asyncio.sleep(min(1.0, timeout / 4))
+            now = time.monotonic()
+            for flight in list(self._open.values()):
+                if flight.sending and now - flight.sending > timeout:
+                    flight.cancel()
 
     def _classify(self, flight: _Flight) -> tuple[Operation, _LiveStream | None]:
         probe = Exchange(

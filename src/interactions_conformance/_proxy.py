@@ -436,6 +436,7 @@ class _Flight:
     complete: bool = False  # the client has the whole response
     body_read: asyncio.Event = dataclasses.field(default_factory=asyncio.Event)
     cancelled: bool = False  # cancel() was called
+    classified: bool = False  # op is set (on the loop when the response may be a stream)
     sending: float = 0.0  # since when a send to the client waits (0: none)
     reported: set[tuple[str, str]] = dataclasses.field(default_factory=set)
     findings: int = 0
@@ -866,10 +867,14 @@ class Proxy:
         flight.decoder = _Decoder(encoding)
         if not flight.decoder.supported:
             flight.why_unchecked = f"content-encoding {encoding!r} cannot be decoded for checking"
-        if len(flight.body) >= _HEAVY_CHUNK:  # parsing a large request body: not on the loop
+        if not self._may_stream(flight):
+            pass  # classified in the checker thread: nothing here depends on it
+        elif len(flight.body) >= _HEAVY_CHUNK:  # parsing a large request body: not on the loop
             flight.op, flight.stream = await anyio.to_thread.run_sync(self._classify, flight)
+            flight.classified = True
         else:
             flight.op, flight.stream = self._classify(flight)
+            flight.classified = True
         flight.is_stream = flight.stream is not None or flight.op.stream
         # uvicorn can send 200..599 only: anything else is answered 502 here.
         forward = 200 <= flight.status <= 599
@@ -949,6 +954,20 @@ class Proxy:
             for flight in list(self._open.values()):
                 if flight.sending and now - flight.sending > timeout:
                     flight.cancel()
+
+    @staticmethod
+    def _may_stream(flight: _Flight) -> bool:
+        """Whether the response may be a stream (its events are then read as they pass): an
+        SSE content type, or a request that asks for one (``classify``'s tests, loosely)."""
+        query = flight.url.partition("?")[2].lower()
+        return (
+            "stream" in query
+            or "sse" in query
+            or "%" in query  # spelled with escapes
+            or b"stream" in flight.body
+            or b"\\u" in flight.body  # ... in JSON
+            or "event-stream" in flight.response_headers.get("content-type", "").lower()
+        )
 
     def _classify(self, flight: _Flight) -> tuple[Operation, _LiveStream | None]:
         probe = Exchange(
@@ -1241,6 +1260,8 @@ class Proxy:
             flight.events = flight.stream.events
         result = check_exchange(exchange, revision, strict=self.config.strict)
         violations += self._report(flight, result.violations, live=False, exchange=exchange)
+        if not flight.classified:
+            flight.op = self._classify(flight)[0]
         if flight.op.kind == "create" and not 200 <= flight.status < 300:
             # The upstream rejected it: the request rules the client broke are still news.
             found = [

@@ -155,7 +155,9 @@ class _Connection(asyncio.Protocol):
         if not self.head_done:
             return  # an informational answer ended
         assert self._parser is not None
-        self.keep_alive = self.keep_alive or (not self.head_only and self._parser.should_keep_alive())
+        self.keep_alive = self.keep_alive or (
+            not self.head_only and self._parser.should_keep_alive()
+        )
         self.done = True
 
     # -- for the pool and the response --------------------------------------------------

@@ -446,13 +446,23 @@ class Lifecycle(RuleBasedStateMachine):
                 exchange=exchange,
             )
         if ident is None:
+            # A stream carries its id in its first event: without one it broke the grammar
+            # (STREAM-START-FIRST), which says nothing yet about storing.
             require(
-                "STORE-DEFAULT" if store is None else "BASIC-ID",
+                "STREAM-START-FIRST"
+                if stream
+                else "STORE-DEFAULT"
+                if store is None
+                else "BASIC-ID",
                 store is False,
-                "a stored interaction came back without an id",
-                expected="a non-empty id",
+                "the stream names no interaction id"
+                if stream
+                else "a stored interaction came back without an id",
+                expected=f"a {self.grammar.start_event} event with an id"
+                if stream
+                else "a non-empty id",
                 actual="<absent>",
-                where="/id",
+                where="event 0 /interaction/id" if stream else "/id",
                 exchange=exchange,
             )
             return multiple()

@@ -330,9 +330,10 @@ def test_agent_run_streams_in_the_background(api: Any, conformance: Any, grammar
         },
     )
     kinds = [e.get("event_type") for e in events if isinstance(e, dict)]
+    # Streamed to its end; how it starts is STREAM-START-FIRST's, checked on every stream.
     require(
         "AGENT-STREAM",
-        kinds[:1] == [grammar.start_event] and grammar.complete_event in kinds,
+        grammar.complete_event in kinds,
         "the background agent run was not streamed to its end",
         expected=f"{grammar.start_event} ... {grammar.complete_event}",
         actual=[*kinds[:3], "...", *kinds[-2:]],

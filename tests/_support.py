@@ -5,9 +5,13 @@ Plain functions only: the fixtures live in ``conftest.py``.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import functools
 import json
+import socket
+import threading
+import time
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -27,6 +31,36 @@ SCHEMA_BASE = "https://interactions-conformance.example/spec/"
 
 # Which schema validates each recorded kind (streams: each event against sse-event).
 SCHEMA_OF_KIND = {"interaction": "interaction", "request": "create-request", "error": "error"}
+
+
+@contextlib.contextmanager
+def serving_app(app: Any, *, lifespan: str = "off", what: str = "the app") -> Iterator[str]:
+    """An ASGI app served by uvicorn on a free loopback port, in a thread; yields its URL."""
+    import uvicorn
+
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    config = uvicorn.Config(
+        app, log_level="warning", lifespan=lifespan, timeout_graceful_shutdown=1
+    )
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            server.should_exit = True
+            sock.close()
+            raise RuntimeError(f"{what} did not start within 10 s")
+        time.sleep(0.01)
+    host, port = sock.getsockname()[:2]
+    try:
+        yield f"http://{host}:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=5)
+        sock.close()
 
 
 def real_traffic_files(prefix: str) -> list[Path]:

@@ -20,9 +20,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
@@ -155,31 +152,13 @@ def _with_length(scope: Scope, length: int) -> Scope:
 @contextlib.contextmanager
 def serving(deviations: tuple[str, ...]) -> Iterator[str]:
     """The emulator behind the gateway, on a free loopback port; yields its base URL."""
-    import uvicorn
-
+    from _support import serving_app
     from interactions_conformance.emulator import EmulatorConfig, create_app
 
     emulator = create_app(EmulatorConfig(api_keys=("emulator-key", "emulator-key-2")))
     app = DeviantGateway(emulator, deviations)
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
-    server = uvicorn.Server(
-        uvicorn.Config(app, log_level="warning", lifespan="on", timeout_graceful_shutdown=1)
-    )
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            server.should_exit = True
-            raise RuntimeError("the deviant gateway did not start")
-        time.sleep(0.01)
-    host, port = sock.getsockname()[:2]
     try:
-        yield f"http://{host}:{port}"
+        with serving_app(app, lifespan="on", what="the deviant gateway") as url:
+            yield url
     finally:
-        server.should_exit = True
-        thread.join(timeout=5)
-        sock.close()
         emulator.state.emulator.store.close()

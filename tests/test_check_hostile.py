@@ -678,3 +678,100 @@ def test_source_error_carries_file_where_and_why(tmp_path: Path) -> None:
         read_source(path)
     assert (info.value.path, info.value.where) == (path, "line 1")
     assert info.value.why.startswith('not an exchange: response.status is a string "x"')
+
+
+# -- schemas the traffic brings: bounded regexes, no remote $ref --------------------------------
+
+# `(a+)+$` against forty a's and a "!" takes Python's re minutes; a back-reference needs a
+# backtracking engine, whose limit stops it on a long enough text.
+FORTY = "a" * 40 + "!"
+HOSTILE_PATTERNS = [
+    ("(a+)+$", FORTY, True),
+    ("^(a|aa)+$", FORTY, True),
+    (r"^(\w+)\1+x$", FORTY, True),
+    (r"(\w+)\1+x", "a" * 5000 + "!", False),
+]
+
+
+def _structured(pattern: str, text: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    schema = {"type": "object", "properties": {"s": {"type": "string", "pattern": pattern}}}
+    body = {**INTERACTION, "outputs": [{"type": "text", "text": json.dumps({"s": text})}]}
+    return body, {"model": "gemini-2.5-flash-lite", "input": "x", "response_format": schema}
+
+
+@pytest.mark.parametrize(("pattern", "text", "decidable"), HOSTILE_PATTERNS)
+def test_a_catastrophic_pattern_in_response_format_is_decided_in_bounded_time(
+    tmp_path: Path, pattern: str, text: str, decidable: bool
+) -> None:
+    body, request = _structured(pattern, text)
+    line = {
+        "request": {"method": "POST", "url": URL, "body": request},
+        "response": {"status": 200, "headers": {"content-type": "application/json"}, "body": body},
+    }
+    path = _jsonl(tmp_path / "redos.jsonl", line)
+    started = time.monotonic()
+    done = subprocess.run(
+        [sys.executable, "-m", "interactions_conformance._cli", "check", str(path)],
+        capture_output=True,
+        text=True,
+        timeout=60,  # Python's re would not finish this within the hour
+    )
+    assert time.monotonic() - started < 30
+    assert "Traceback" not in done.stderr
+    if decidable:  # a linear engine decides it: the text does not match, a violation
+        assert done.returncode == 1, done.stdout + done.stderr
+        assert "[SO-VALID-JSON]" in done.stdout
+        assert "-> /s" in done.stdout
+    else:  # past the backtracking limit nothing is decided, so nothing is claimed
+        assert done.returncode == 0, done.stdout + done.stderr
+        assert "SO-VALID-JSON" not in done.stdout
+
+
+def test_a_matching_text_still_passes_and_a_plain_mismatch_still_fails() -> None:
+    body, request = _structured("^a+$", "aaaa")
+    assert C.check_structured_output(body, request, revision="2025-12") == []
+    body, request = _structured("^a+$", "aab")
+    [v] = C.check_structured_output(body, request, revision="2025-12")
+    assert (v.rule, v.where) == ("SO-VALID-JSON", "/outputs/0/text -> /s")
+    assert "does not match" in v.message
+
+
+def test_a_catastrophic_pattern_in_function_parameters_is_bounded() -> None:
+    parameters = {"type": "object", "properties": {"q": {"type": "string", "pattern": "(a+)+$"}}}
+    tool = {"type": "function", "name": "f", "parameters": parameters}
+    call = {"type": "function_call", "id": "c1", "name": "f", "arguments": {"q": FORTY}}
+    body = {**INTERACTION, "status": "requires_action", "outputs": [call]}
+    started = time.monotonic()
+    found = C.check_function_call_arguments(body, {"tools": [tool]}, revision="2025-12")
+    assert time.monotonic() - started < 5
+    assert [(v.rule, v.where) for v in found] == [("FC-ARGS-VALID", "/outputs/0/arguments/q")]
+
+
+def test_a_remote_ref_in_response_format_is_never_fetched() -> None:
+    import http.server
+    import threading
+
+    hits: list[str] = []
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            hits.append(self.path)
+            self.send_response(200)
+            self.send_header("content-type", "application/json")
+            self.end_headers()
+            self.wfile.write(b'{"type": "integer"}')
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        schema = {"$ref": f"http://127.0.0.1:{server.server_port}/schema.json"}
+        body = {**INTERACTION, "outputs": [{"type": "text", "text": '"text"'}]}
+        request = {"model": "m", "input": "x", "response_format": schema}
+        assert C.check_structured_output(body, request, revision="2025-12") == []
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert hits == []  # the checker sent no request on the traffic's behalf

@@ -543,7 +543,7 @@ def test_failure_text_of_a_structured_output_violation() -> None:
     body = resource(text='{"age": "thirty"}')
     [v] = check_structured_output(body, {"response_format": schema}, revision="2025-12")
     assert str(v) == (
-        "[SO-VALID-JSON] the final text's JSON fails response_format: 'thirty' is not of type 'integer'\n"
+        '[SO-VALID-JSON] the final text\'s JSON fails response_format: "thirty" is not of type "integer"\n'
         '  expected:  type: "integer"\n'
         '  actual:    "thirty" (string) at /age\n'
         "  where:     /outputs/1/text -> /age"

@@ -225,7 +225,7 @@ def test_function_args_valid() -> None:
     assert v.expected == 'type: "string"'
     [v] = check_function_call_arguments(interaction(call(town="Paris")), declared)
     assert (v.rule, v.where) == ("FC-ARGS-VALID", "/outputs/0/arguments")
-    assert "'city' is a required property" in v.message
+    assert '"city" is a required property' in v.message
 
 
 def test_a_broken_declared_schema_is_not_the_responses_fault() -> None:

@@ -270,6 +270,34 @@ def test_ctrl_c_is_one_line_without_traceback(tmp_path: Path) -> None:
     ]
 
 
+# -- readable failures -------------------------------------------------------------------------
+
+
+def test_one_fault_is_a_short_report_whose_rerun_line_reruns_that_rule(tmp_path: Path) -> None:
+    done = cli(tmp_path, "run", "--emulator-fault", "stream-no-start")
+    assert done.returncode == 1, done.stdout[-3000:] + done.stderr[-3000:]
+    lines = done.stdout.splitlines() + done.stderr.splitlines()
+    assert len(lines) < 60, done.stdout  # it was 146 (tracebacks, progress, FAILED list)
+    assert "Traceback" not in done.stdout + done.stderr
+    blocks = [line for line in lines if line.startswith("[")]
+    # the fault breaks one rule; the tests that only read the stream's id fail on it too
+    assert blocks == ["[STREAM-START-FIRST] the first event is not interaction.created"], blocks
+    readme = (Path(__file__).parents[1] / "README.md").read_text("utf-8")
+    example = readme.split("--emulator-fault stream-no-start`\nprints it (", 1)[1]
+    assert example.startswith(f"{len(lines)} lines;"), "README.md's fault example is stale"
+    shown = example.split("```\n", 1)[1].split("\n```", 1)[0].splitlines()
+    assert len(shown) == len(lines), "README.md's fault example is not the whole output"
+    (rerun,) = [line.split("rerun:", 1)[1].split() for line in lines if "rerun:" in line]
+    assert rerun[:2] == ["interactions-conformance", "run"]
+    again = cli(tmp_path, *rerun[1:], "--results", "r.json")
+    assert again.returncode == 1, again.stdout[-3000:]
+    rules = json.loads((tmp_path / "r.json").read_text("utf-8"))["rules"]
+    assert [r for r, v in rules.items() if v["status"] == "failed"] == ["STREAM-START-FIRST"]
+    ran = [r for r, v in rules.items() if v["status"] not in ("not exercised", "skipped")]
+    assert "BASIC-CREATE" not in ran, ran  # only that rule's tests ran
+    assert os.listdir(tmp_path) == ["r.json"]
+
+
 # -- selection --------------------------------------------------------------------------------
 
 

@@ -10,8 +10,6 @@ import io
 import json
 import subprocess
 import sys
-import threading
-import time
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,7 +18,7 @@ from typing import Any
 import httpx
 import pytest
 
-from _support import REPO
+from _support import REPO, serving_app
 from interactions_conformance import DEFAULT_REVISION, available_revisions
 from interactions_conformance._cli import main
 from interactions_conformance._proxy import running_proxy
@@ -151,28 +149,13 @@ def test_serve_with_no_flag_prints_its_default_revision_and_paths() -> None:
 @contextlib.contextmanager
 def _serve_without_v1() -> Iterator[str]:
     """An emulator whose /v1 routes are gone: a target breaking REV-V1-PATH."""
-    import socket
-
-    import uvicorn
 
     app = create_app(EmulatorConfig())
     app.router.routes = [
         r for r in app.router.routes if not getattr(r, "path", "").startswith("/v1/")
     ]
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.01)
-    try:
-        yield f"http://127.0.0.1:{sock.getsockname()[1]}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=5)
-        sock.close()
+    with serving_app(app, lifespan="on", what="the emulator without /v1") as url:
+        yield url
 
 
 def test_the_v1_suite_fails_by_its_rule_on_a_target_without_v1(tmp_path: Path) -> None:

@@ -292,3 +292,33 @@ def test_a_rule_of_a_feature_turned_off_is_never_failed(pytester: pytest.Pyteste
     data = json.loads((pytester.path / "r.json").read_text("utf-8"))
     assert data["rules"]["TOOL-MCP"]["reason"].startswith("unsupported: no MCP (1 violation(s)")
     assert data["rules"]["TOOL-MCP"]["evidence"][0]["message"] == "an MCP call"
+
+
+def test_compact_output_names_failures_no_rule_block_covers(pytester: pytest.Pytester) -> None:
+    # run passes -q --tb=no -rN --conformance-compact: pytest prints no traceback, so a test
+    # that fails without a rule violation must still be named, with what it raised.
+    pytester.makepyfile(
+        """
+        import pytest
+
+        @pytest.fixture
+        def broken():
+            raise RuntimeError("fixture blew up")
+
+        def test_plain():
+            assert 1 == 2, "one is not two"
+
+        def test_error(broken):
+            pass
+        """
+    )
+    result = pytester.runpytest("-q", "--tb=no", "-rN", "--conformance-compact")
+    assert result.ret == 1
+    result.stdout.fnmatch_lines(
+        [
+            "failed without a rule violation (2; --tb=short shows why):",
+            "*test_plain (call): AssertionError: one is not two",
+            "*test_error (setup): RuntimeError: fixture blew up",
+        ]
+    )
+    assert "Traceback" not in result.stdout.str()

@@ -376,9 +376,25 @@ def _pytest_args(args: argparse.Namespace, results: Path) -> list[str]:
         _option(argv, "--maxfail", args.max_failures)
     if args.exitfirst:
         argv.append("--exitfirst")
+    extra = list(getattr(args, "extra", []))
     if args.list:
         argv += ["--conformance-list", "-q"]
-    return argv + list(getattr(args, "extra", []))
+    elif not asks_for_pytest_output(extra):
+        # The rule blocks are the report: pytest's per-file progress, tracebacks and FAILED
+        # list would only repeat them (a fault failing 19 tests printed 146 lines, 4 of them
+        # news). -v, -q, -r... or --tb... bring pytest's own output back.
+        argv += ["-q", "--tb=no", "-rN", "--conformance-compact"]
+    return argv + extra
+
+
+def asks_for_pytest_output(extra: list[str]) -> bool:
+    """Whether the pytest arguments ask for pytest's own verbosity, tracebacks or reports."""
+    for token in extra:
+        if token.startswith(("--tb", "--verbose", "--quiet", "--showlocals", "--full-trace")):
+            return True
+        if token.startswith("-") and not token.startswith("--") and token[1:2] in "vqrl":
+            return True
+    return False
 
 
 def _environment(args: argparse.Namespace) -> dict[str, str]:
@@ -393,8 +409,10 @@ def _environment(args: argparse.Namespace) -> dict[str, str]:
     return env
 
 
-def _print_areas(results: dict[str, Any]) -> None:
-    """Per area: rule counts, and the score side by side (held, MUST, coverage; _verdicts)."""
+def _print_areas(results: dict[str, Any], *, all_areas: bool = True) -> None:
+    """Per area: rule counts, and the score side by side (held, MUST, coverage; _verdicts).
+
+    Without ``all_areas`` only the areas where some rule did not simply pass are listed."""
     from ._verdicts import percent
 
     by_area: dict[str, Counter[str]] = {}
@@ -407,6 +425,11 @@ def _print_areas(results: dict[str, Any]) -> None:
         "not exercised;  held  MUST  coverage"
     )
     rows = [*sorted(by_area), "all"]
+    if not all_areas:
+        clean = [a for a in by_area if by_area[a]["passed"] == sum(by_area[a].values())]
+        rows = [a for a in rows if a not in clean]
+        if clean:
+            print(f"  ({len(clean)} areas with every rule passed: -v lists them)")
     for area in rows:
         c = by_area.get(area) or sum(by_area.values(), Counter())
         s = scores.get(area) if area != "all" else results.get("score", {}).get("overall")
@@ -514,7 +537,7 @@ def run(args: argparse.Namespace) -> int:
             with contextlib.suppress(OSError, ValueError):
                 results = json.loads(path.read_text("utf-8"))
         if results is not None and not args.list:
-            _print_areas(results)
+            _print_areas(results, all_areas=asks_for_pytest_output(getattr(args, "extra", [])))
             if args.summary_md:
                 _write_summary(path, Path(args.summary_md))
     return _exit_code(code, results, args.list)

@@ -32,6 +32,7 @@ import pytest
 from ._cassettes import RECORD_MODES
 from ._client import ApiClient, TokenBudgetExceeded
 from ._findings import ConformanceFailure, Drift, Violation
+from ._secrets import scrub_text
 from ._spec import DEFAULT_REVISION, Revision, SpecError, available_revisions, load_revision
 from ._targets import LIVE_BASE_URL, Profile, ProfileError, builtin_profile, load_profile
 from ._verdicts import (
@@ -939,6 +940,8 @@ def tier(conformance: Target, api: ApiClient) -> Iterator[Callable[[str], None]]
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
     state = _state(config)
     if state.target is None and not state.records:
+        if config.getoption("--conformance-compact"):
+            _write_uncovered_failures(terminalreporter, state)
         return
     verdicts = state.verdicts()
     results = state.results(verdicts)
@@ -953,6 +956,8 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
     for block in _rule_blocks(state, verdicts):
         tr.write_line(block)
         tr.write_line("")
+    if config.getoption("--conformance-compact"):
+        _write_uncovered_failures(tr, state)
     for status, title in (("deviation", "known deviations"), (FIXED, "deviations fixed")):
         rules = sorted(r for r, v in verdicts.items() if v.status == status)
         if rules:
@@ -980,6 +985,27 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps(results, indent=2) + "\n", "utf-8")
         tr.write_line(f"results written to {path}")
+
+
+def _write_uncovered_failures(tr: Any, state: ConformanceState) -> None:
+    """Under run's compact output pytest prints no traceback: a test that failed without a
+    rule violation (a crash, an error in a fixture, a plain assert) is named here instead."""
+    policy = state.policy()
+    lines = []
+    for report in [*tr.stats.get("failed", []), *tr.stats.get("error", [])]:
+        record = state.records.get(report.nodeid)
+        verdict = judge_test(record, policy) if record is not None else None
+        if verdict is not None and verdict.failing and not verdict.crash_failing:
+            continue  # in a rule block above
+        crash = getattr(report.longrepr, "reprcrash", None)
+        why = (record.reason if record is not None else "") or getattr(crash, "message", "")
+        why = scrub_text(str(why).strip().splitlines()[0]) if str(why).strip() else ""
+        lines.append(f"  {report.nodeid} ({report.when}): {why[:200]}".rstrip(": "))
+    if lines:
+        tr.write_line(f"failed without a rule violation ({len(lines)}; --tb=short shows why):")
+        for line in lines:
+            tr.write_line(line)
+        tr.write_line("")
 
 
 def _score_line(overall: dict[str, Any]) -> str:

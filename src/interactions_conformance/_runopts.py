@@ -93,6 +93,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="also write the results JSON here, without saying so (run reads it, then deletes it)",
     )
     group.addoption(
+        "--conformance-compact",
+        action="store_true",
+        default=False,
+        help="the summary lists the failed tests no rule block covers (run passes it along "
+        "with -q --tb=no -rN: the rule blocks are the report)",
+    )
+    group.addoption(
         "--no-preflight",
         action="store_true",
         default=False,

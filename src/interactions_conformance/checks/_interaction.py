@@ -22,9 +22,6 @@ import re
 from datetime import datetime, timezone
 from typing import Any
 
-import jsonschema
-import referencing
-
 from .._findings import Violation, excerpt
 from .._spec import DEFAULT_REVISION
 from .._traffic import loads_json
@@ -44,6 +41,7 @@ from ._base import (
     violation,
 )
 from ._grammar import grammar_for
+from ._user_schema import SchemaError, schema_errors
 
 __all__ = [
     "check_builtin_tools",
@@ -241,29 +239,9 @@ def _declared_functions(request: Any) -> dict[str, Any]:
     }
 
 
-def _schema_errors(instance: Any, schema: Any) -> list[jsonschema.ValidationError] | None:
-    """Validation errors of ``instance``, or None when ``schema`` is not a usable schema.
-
-    The schema comes from the request under test, so it may be anything: an
-    invalid schema, a remote ``$ref`` (never retrieved), a bad regex.
-    """
-    if not isinstance(schema, dict):
-        return None
-    try:
-        cls = jsonschema.validators.validator_for(schema, default=jsonschema.Draft202012Validator)
-        cls.check_schema(schema)
-        validator = cls(schema, registry=referencing.Registry())
-        errors = list(validator.iter_errors(instance))
-    except Exception:
-        return None
-    return sorted(errors, key=lambda e: [str(p) for p in e.absolute_path])
-
-
-def _schema_violation(
-    rule: str, message: str, error: jsonschema.ValidationError, where: str
-) -> Violation:
-    inner = "".join(f"/{p}" for p in error.absolute_path) or "/"
-    expected = f"{error.validator}: {excerpt(error.validator_value, 80)}"
+def _schema_violation(rule: str, message: str, error: SchemaError, where: str) -> Violation:
+    inner = "".join(f"/{p}" for p in error.path) or "/"
+    expected = f"{error.keyword}: {excerpt(error.keyword_value, 80)}"
     return violation(
         rule,
         f"{message}: {error.message if len(error.message) < 120 else error.message[:110] + '...'}",
@@ -308,13 +286,13 @@ def check_function_call_arguments(
         parameters = declared[name]
         if parameters is None or not isinstance(arguments, dict):
             continue
-        for error in _schema_errors(arguments, parameters) or []:
+        for error in schema_errors(arguments, parameters) or []:
             found.append(
                 _schema_violation(
                     "FC-ARGS-VALID",
                     f"arguments of {name} fail its parameters schema",
                     error,
-                    at(where, ptr(pointer, "arguments", *error.absolute_path)),
+                    at(where, ptr(pointer, "arguments", *error.path)),
                 )
             )
     return found
@@ -566,9 +544,9 @@ def check_structured_output(
             "SO-VALID-JSON",
             "the final text's JSON fails response_format",
             error,
-            at(where, f"{pointer} -> " + ("".join(f"/{p}" for p in error.absolute_path) or "/")),
+            at(where, f"{pointer} -> " + ("".join(f"/{p}" for p in error.path) or "/")),
         )
-        for error in _schema_errors(instance, schema) or []
+        for error in schema_errors(instance, schema) or []
     ]
 
 

@@ -184,3 +184,28 @@ def test_no_byte_within_the_read_timeout_is_a_timeout() -> None:
     with pytest.raises(UpstreamError) as caught:
         asyncio.run(main())
     assert caught.value.what == "timeout"
+
+
+def test_a_whole_answer_gives_its_connection_back_for_the_next_request() -> None:
+    connections = 0
+
+    async def handler(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        nonlocal connections
+        connections += 1
+        while True:
+            try:
+                await _head(reader)
+            except asyncio.IncompleteReadError:
+                return
+            writer.write(b"HTTP/1.1 200 OK\r\ncontent-length: 1\r\n\r\nx")
+            await writer.drain()
+
+    async def main() -> list[tuple[int, bytes]]:
+        server, pool = await _serve(handler)
+        try:
+            return [await _body(pool.send("GET", b"/", [], None, chunked=False)) for _ in range(3)]
+        finally:
+            await _stop(server, pool)
+
+    assert asyncio.run(main()) == [(200, b"x")] * 3
+    assert connections == 1

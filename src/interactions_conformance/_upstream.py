@@ -310,7 +310,8 @@ class UpstreamPool:
     def _take_idle(self) -> _Connection | None:
         while self._idle:
             connection = self._idle.pop()
-            if connection.reusable():
+            transport = connection.transport
+            if not connection.closed and transport is not None and not transport.is_closing():
                 return connection
             connection._close()
         return None

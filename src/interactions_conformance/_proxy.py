@@ -34,7 +34,8 @@ It cannot be wedged, and it loses no evidence:
   from the upstream, and for the client to take each chunk. No answer in time
   is ``504`` (``upstream_timeout``); a stream that stalls is cut.
 * A client that goes away releases its upstream stream at once, even when no
-  chunk is arriving (a task watches for the disconnect beside the relay).
+  chunk is arriving (a task watches for the disconnect beside the relay); a
+  request it had sent is still written to the upstream whole first.
 * Memory: at most ``max_check_bytes`` (default 16 MiB, request and decoded
   response together) is kept per exchange, and ``max_held_bytes`` (64 MiB) over
   all exchanges not yet checked; at most ``max_check_items`` (10,000) events in
@@ -441,6 +442,10 @@ class _Flight:
     complete: bool = False  # the client has the whole response
     body_read: asyncio.Event = dataclasses.field(default_factory=asyncio.Event)
     cancelled: bool = False  # cancel() was called
+    # The client left while its request was being written: the upstream still gets it whole
+    # (the answer is then dropped), so what reached the proxy reaches the upstream.
+    writing: bool = False
+    cancel_after_write: bool = False
     classified: bool = False  # op is set (on the loop when the response may be a stream)
     sending: float = 0.0  # since when a send to the client waits (0: none)
     reported: set[tuple[str, str]] = dataclasses.field(default_factory=set)
@@ -681,7 +686,9 @@ class Proxy:
         assert task is not None
 
         def cancel() -> None:
-            if not flight.cancelled:
+            if flight.writing:  # a request the client sent goes out whole: cancelled after
+                flight.cancel_after_write = True
+            elif not flight.cancelled:
                 flight.cancelled = True
                 task.cancel()
 
@@ -786,14 +793,17 @@ class Proxy:
         self._connections += 1
         try:
             try:
+                flight.writing = True
                 upstream = await self._client.send(
                     flight.method,
                     (self._base_path + flight.url[len(self.upstream) :]).encode("latin-1"),
                     forward,
                     body() if has_length or chunked else None,
                     chunked=chunked,
+                    sent=lambda: self._request_sent(flight),
                 )
             except UpstreamError as exc:
+                flight.writing = False  # nothing more to write: a client that left is answered
                 if exc.what == "timeout":
                     why = f"no answer from the upstream within {self.config.read_timeout:g} s"
                     await self._refuse(flight, send, 504, "upstream_timeout", "timeout", why)
@@ -819,6 +829,12 @@ class Proxy:
                 upstream.close()
         finally:
             self._connections -= 1
+
+    @staticmethod
+    def _request_sent(flight: _Flight) -> None:
+        flight.writing = False
+        if flight.cancel_after_write:
+            flight.cancel()
 
     async def _refuse(
         self, flight: _Flight, send: Send, status: int, code: str, what: str, why: str

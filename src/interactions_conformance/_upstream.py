@@ -17,7 +17,7 @@ from __future__ import annotations
 import asyncio
 import ssl
 from collections import deque
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import cast
 from urllib.parse import urlsplit
 
@@ -331,10 +331,12 @@ class UpstreamPool:
         body: AsyncIterator[bytes] | None,
         *,
         chunked: bool,
+        sent: Callable[[], None] = lambda: None,
     ) -> UpstreamResponse:
         """Send the request (``body`` streamed; ``chunked``: framed so) and read the answer's
-        head. A connection from the pool that turns out closed is retried once on a new one
-        when the body is small enough to have been kept."""
+        head; ``sent`` is called once the request is written. A connection from the pool that
+        turns out closed is retried once on a new one when the body is small enough to have
+        been kept."""
         lines = [method.encode("ascii"), b" ", target, b" HTTP/1.1\r\nHost: ", self.host_header]
         for name, value in headers:
             lines += [b"\r\n", name, b": ", value]
@@ -342,21 +344,21 @@ class UpstreamPool:
             lines.append(b"\r\nTransfer-Encoding: chunked")
         lines.append(b"\r\n\r\n")
         head = b"".join(lines)
-        sent: list[bytes] | None = []  # the body so far, while it is small enough to resend
+        kept: list[bytes] | None = []  # the body so far, while it is small enough to resend
         size = 0
 
         async def framed() -> AsyncIterator[bytes]:
-            nonlocal sent, size
+            nonlocal kept, size
             if body is None:
                 return
             async for chunk in body:
                 if not chunk:
                     continue
-                if sent is not None:
+                if kept is not None:
                     size += len(chunk)
-                    sent.append(chunk)
+                    kept.append(chunk)
                     if size > _RETRY_BODY:
-                        sent = None
+                        kept = None
                 yield b"%x\r\n%b\r\n" % (len(chunk), chunk) if chunked else chunk
             if chunked:
                 yield b"0\r\n\r\n"
@@ -367,16 +369,17 @@ class UpstreamPool:
             connection = await self._connect()
         try:
             await self._write_request(connection, head, framed(), method == "HEAD")
+            sent()
             while not connection.head_done:
                 error = connection.error
                 if error is not None:
                     stale = reused and connection.received == 0 and error.what != "timeout"
-                    if stale and sent is not None:
+                    if stale and kept is not None:
                         connection._close()
                         reused = False
                         connection = await self._connect()
                         await self._write_request(
-                            connection, head, _replay(sent, chunked), method == "HEAD"
+                            connection, head, _replay(kept, chunked), method == "HEAD"
                         )
                         continue
                     raise error

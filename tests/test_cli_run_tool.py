@@ -413,8 +413,10 @@ def test_help_documents_exit_codes_and_every_option(tmp_path: Path) -> None:
 
     _plugin.pytest_addoption(Parser())  # type: ignore[arg-type]
     _runopts.pytest_addoption(Parser())  # type: ignore[arg-type]
-    # run's own plumbing, spelled --list, --hypothesis-profile and --results on run
+    # run's own plumbing, spelled --list, --hypothesis-profile and --results on run; compact
+    # is what run does unless -v, -q, -r or --tb is given
     internal = {
+        "--conformance-compact",
         "--conformance-list",
         "--conformance-hypothesis-profile",
         "--conformance-results-file",

@@ -37,7 +37,8 @@ EXIT_CODES = """exit codes:
   130  interrupted with Ctrl-C
 
 Any other argument goes to pytest: -k EXPR (rule ids are keywords: -k STREAM-START-FIRST),
--v, --tb=long, --durations=N, --junitxml=PATH, -p NAME."""
+-v, --tb=long, --durations=N, --junitxml=PATH, -p NAME. By default run prints one block per
+violated rule and no pytest traceback; -v, -q, -r... or --tb=... give pytest's own report."""
 
 _INI = Path(__file__).with_name("_run_pytest.ini")
 _TARGETS = ("emulator", "live", "cassettes")

@@ -489,10 +489,13 @@ def test_files_over_the_size_cap_are_refused_unread(
     monkeypatch.setattr(_sources, "MAX_SOURCE_BYTES", 100)
     monkeypatch.setattr(_cassettes, "MAX_CASSETTE_BYTES", 100)
     (tmp_path / "big.jsonl").write_text(" " * 101, "utf-8")
+    (tmp_path / "big.json").write_text(" " * 101, "utf-8")
     (tmp_path / "big.yaml").write_text("#" * 101, "utf-8")
     code, _, err = _check(capsys, tmp_path)
     assert code == 2
+    # Files read whole are refused by their size; JSON Lines is streamed, so by one line's.
     assert err.count("101 bytes, over the 100-byte limit") == 2
+    assert "big.jsonl:1: a line over the 100-byte limit for one exchange" in err
 
 
 def test_a_check_that_raises_is_a_checker_error_exit_3(
@@ -534,12 +537,12 @@ def test_a_check_that_raises_is_a_checker_error_exit_3(
 def test_a_crash_of_check_is_exit_3_with_one_line(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from interactions_conformance import _cmd_check
+    from interactions_conformance import _corpus
 
-    def crash(path: Path) -> Any:
+    def crash(path: Path, segment: Any = None) -> Any:
         raise RuntimeError("unexpected")
 
-    monkeypatch.setattr(_cmd_check, "read_source", crash)
+    monkeypatch.setattr(_corpus, "open_source", crash)
     code, _, err = _check(capsys, CLEAN_CASSETTE)
     assert code == 3
     line = _one_line(err)
@@ -624,13 +627,13 @@ def test_a_big_stream_is_parsed_once_per_exchange(monkeypatch: pytest.MonkeyPatc
     ] * 20_000
     exchange = from_events(events, request={"model": "m", "input": "x"})
     calls: list[int] = []
-    real = _exchange.parse_sse
+    real = _exchange.parse_payloads  # the parser check_exchange uses (payloads, no SSEEvents)
 
     def counted(data: Any) -> Any:
         calls.append(1)
         return real(data)
 
-    monkeypatch.setattr(_exchange, "parse_sse", counted)
+    monkeypatch.setattr(_exchange, "parse_payloads", counted)
     found = C.check_scenario([exchange])
     assert found.errors == []
     assert len(calls) == 1

@@ -3,7 +3,8 @@
 Reads cassettes, HAR files and JSON Lines of exchanges (`_sources` documents
 the formats; a folder is searched for all three), runs the same checks as a
 live run on each file's exchanges as one scenario (so the rules across
-exchanges, such as a stream against a later GET, apply too), and prints every
+exchanges, such as a stream against a later GET, apply too; a file over 64 MiB
+as consecutive scenarios of 64 MiB), and prints every
 violation and every drift with where it is: file, exchange index, event and
 JSON pointer. Text output::
 
@@ -34,37 +35,54 @@ checked. Empty input is said (``check: no exchanges in x.jsonl``). Exit codes:
 1   violations (and every file was read and checked)
 2   usage error (an unknown revision, no such path), an unreadable file (even
     when the others are clean), or no exchange found at all: nothing checked
-3   the checker itself failed (a check raised on some exchange, or check
-    crashed): a bug of ours, said in one line with "please report"
+3   the checker itself failed (a check raised on some exchange, check
+    crashed, or a ``--jobs`` worker died): said in one line
 ==  ==========================================================================
 
 When several apply, the highest wins; the summary line says each. Ctrl-C
-exits 130 with one line. Text is printed with what the terminal cannot
-encode (a lone surrogate in recorded text) escaped, never a
-``UnicodeEncodeError``. Caps: a file over
-`_sources.MAX_SOURCE_BYTES` (64 MiB) is refused unread, JSON and YAML nested
-deeper than 64 levels are refused, YAML anchors/aliases and Python tags are
-refused; memory is then bounded by the largest file (each file's exchanges
-are dropped once it is checked; a stream is parsed once).
+exits 130 with one line (workers stopped). Text is printed with what the
+terminal cannot encode (a lone surrogate in recorded text) escaped, never a
+``UnicodeEncodeError``.
+
+Scale (`_corpus`): files are read as they are checked, never whole when they
+need not be: JSON Lines (and the proxy's log) line by line, a HAR file over
+`_sources.MAX_SOURCE_BYTES` (64 MiB) entry by entry; a streamed file is
+checked as scenarios of `_sources.SCENARIO_BYTES` (64 MiB of input), so
+memory is bounded by one scenario whatever the file's size. Text is printed
+file by file as each is checked; ``--format json`` is one document, printed at
+the end. ``--jobs N`` spreads files, and the segments of a JSON Lines file
+over 64 MiB, over N processes; the output is the same as with one. Caps: a file
+read whole (cassette, ``.json``, HAR up to 64 MiB) over 64 MiB is refused
+unread, and so is one line or HAR entry over it; JSON and YAML nested deeper
+than 64 levels are refused, YAML anchors/aliases and Python tags are refused.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import re
+import shutil
 import sys
+import tempfile
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import Any, TextIO
 
+from ._corpus import FileResult, check_files, default_jobs, exchange_of
 from ._findings import Drift, Violation
-from ._shape import revision_by_shape
-from ._sources import Sourced, SourceError, read_source, source_files
+from ._sources import Sourced, source_files
 from ._spec import DEFAULT_REVISION, Revision, SpecError, load_revision
-from ._traffic import split_url
 from .checks._base import checker_error
 
 __all__ = ["add_arguments", "check_source", "run"]
+
+
+def _jobs(text: str) -> int:
+    if text == "auto":
+        return default_jobs()
+    if text.isdigit() and int(text) >= 1:
+        return int(text)
+    raise argparse.ArgumentTypeError(f"{text!r} is not a number of processes (1, 2, ... or auto)")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -85,78 +103,53 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="unknown fields, enum values and event types are violations, not drift",
     )
+    parser.add_argument(
+        "--jobs",
+        "-j",
+        type=_jobs,
+        default=1,
+        metavar="N",
+        help="check in N processes (auto: one per core); files, and JSON Lines files over "
+        "64 MiB segment by segment, are spread over them; the output is the same as with 1",
+    )
     parser.add_argument("--format", choices=("text", "json"), default="text")
-
-
-_EXCHANGE = re.compile(r"^exchange (\d+)\b")
 
 
 def check_source(
     source: Sourced, revision: Revision, *, strict: bool = False
 ) -> tuple[list[Violation], list[Drift]]:
     """The violations (located ``exchange N ...``) and the distinct drift of one file."""
-    violations, drift, _ = _check_file(source, revision, strict=strict)
-    return violations, drift
-
-
-def _check_file(
-    source: Sourced, revision: Revision, *, strict: bool
-) -> tuple[list[Violation], list[Drift], list[str]]:
-    """`check_source`, and a line for each exchange a check raised on (a checker bug)."""
     from .checks import check_scenario
 
     if not source.exchanges:
-        return list(source.logged), [], []
+        return list(source.logged), []
     result = check_scenario(source.exchanges, revision, strict=strict)
     drift: dict[tuple[str, str, str], Drift] = {}
     for item in result.drift:
         drift.setdefault((item.what, item.name, item.where), item)
-    return [*result.violations, *source.logged], list(drift.values()), result.errors
-
-
-def _exchange_of(violation: Violation) -> int | None:
-    match = _EXCHANGE.match(violation.where)
-    return int(match.group(1)) if match else None
+    return [*result.violations, *source.logged], list(drift.values())
 
 
 def _plural(n: int, word: str) -> str:
     return f"{n} {word}{'' if n == 1 else 's'}"
 
 
-def _text(source: Sourced, violations: list[Violation], drift: list[Drift]) -> list[str]:
-    lines = [str(source.path)]
+def _text(found: FileResult) -> list[str]:
+    lines = [str(found.path)]
     by_exchange: dict[int | None, list[Violation]] = {}
-    for violation in violations:
-        by_exchange.setdefault(_exchange_of(violation), []).append(violation)
+    for violation in found.violations:
+        by_exchange.setdefault(exchange_of(violation), []).append(violation)
     for index in sorted(by_exchange, key=lambda i: -1 if i is None else i):
-        if index is not None and index < len(source.exchanges):
-            exchange = source.exchanges[index]
-            path = split_url(exchange.request.url).path or exchange.request.url[:80]
-            lines.append(
-                f"  exchange {index} {exchange.request.method} {path} ({exchange.response.status})"
-            )
+        if index is not None and index in found.heads:
+            lines.append(f"  exchange {index} {found.heads[index]}")
         for violation in by_exchange[index]:
             lines.append(f"    [{violation.rule}] {violation.message}")
             lines.append(f"      expected: {violation.expected}")
             lines.append(f"      actual:   {violation.actual}")
             lines.append(f"      where:    {violation.where or '/'}")
-    for item in drift:
+    for item in found.drift:
         lines.append(f"  {item.render()}")
     return lines
-
-
-def _revision_of(source: Sourced, chosen: str | None) -> tuple[Revision, str]:
-    """--revision; else the one the cassette was recorded under; else the one the traffic's
-    shape shows (``_shape``: outputs 2025-12, steps the newest); else the default. With the
-    reason when neither the option nor metadata said (it is printed)."""
-    recorded = source.metadata.get("revision")
-    name = chosen or (recorded if isinstance(recorded, str) else None)
-    if name:
-        return load_revision(name), ""
-    guess = revision_by_shape(source.exchanges)
-    if guess is not None:
-        return load_revision(guess.revision), f"by its shape: {guess.reason}"
-    return load_revision(DEFAULT_REVISION), "the default: no metadata, and no shape says"
 
 
 EXIT_CLEAN, EXIT_VIOLATIONS, EXIT_UNREADABLE, EXIT_INTERNAL = 0, 1, 2, 3
@@ -175,6 +168,9 @@ def run(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         _say("check: interrupted", sys.stderr)
         return 130
+    except BrokenProcessPool as exc:  # a worker killed (out of memory, a signal): not a finding
+        _say(f"check: a worker process died ({exc}); run with --jobs 1 to see why", sys.stderr)
+        return EXIT_INTERNAL
     except Exception as exc:  # a crash is ours, never "violations found"
         _say(f"check: internal error ({checker_error(exc)}); {_REPORT}", sys.stderr)
         return EXIT_INTERNAL
@@ -196,51 +192,69 @@ def _run(args: argparse.Namespace) -> int:
     if not files:
         _say("check: no cassette, HAR or JSON Lines file under the given paths", sys.stderr)
         return EXIT_UNREADABLE
-    reports: list[dict[str, Any]] = []
-    text: list[str] = []
+    # --format json: each file's report is written to a spool as it is checked (nothing of a
+    # corpus kept in memory), then printed after the summary it needs: one document.
+    with tempfile.TemporaryFile("w+", encoding="utf-8") as reports:
+        return _check_all(args, files, reports)
+
+
+def _check_all(args: argparse.Namespace, files: list[Path], reports: TextIO) -> int:
+    count = 0
+
+    def _report(item: dict[str, Any]) -> None:
+        nonlocal count
+        if args.format == "json":
+            text = json.dumps(item, indent=2).replace("\n", "\n    ")
+            reports.write(f"{',' if count else ''}\n    {text}")
+            count += 1
+
+    def _emit(line: str) -> None:
+        # Text is printed file by file as each is checked (nothing of a corpus kept); JSON is
+        # one document, printed at the end.
+        if args.format == "text":
+            _say(line, sys.stdout)
+
     total_exchanges = total_violations = total_drift = 0
     rules: set[str] = set()
     used: dict[str, int] = {}  # revision -> files checked against it
     unreadable: list[str] = []
     empty: list[str] = []
     errors: list[str] = []
-    for path in files:
-        try:
-            source = read_source(path)
-            revision, why = _revision_of(source, args.revision)
-        except (SourceError, SpecError) as exc:
-            message = f"{path}: {exc}" if isinstance(exc, SpecError) else str(exc)
-            _say(f"check: {message}", sys.stderr)
-            unreadable.append(message)
-            reports.append({"file": str(path), "unreadable": message})
+    for found in check_files(
+        files, revision=args.revision, strict=args.strict_schema, jobs=args.jobs
+    ):
+        path = found.path
+        if found.unreadable:
+            _say(f"check: {found.unreadable}", sys.stderr)
+            unreadable.append(found.unreadable)
+            _report({"file": str(path), "unreadable": found.unreadable})
             continue
-        if not source.exchanges and not source.logged:
+        violations, drift, failed = found.violations, found.drift, found.errors
+        if not found.exchanges and not violations:
             _say(f"check: no exchanges in {path}", sys.stderr)
             empty.append(str(path))
-        used[revision.name] = used.get(revision.name, 0) + 1
-        if why and (source.exchanges or source.logged):  # an empty file is said above
-            text.append(f"{path}: revision {revision.name} ({why})")
-        try:
-            violations, drift, failed = _check_file(source, revision, strict=args.strict_schema)
-        except Exception as exc:  # check_scenario keeps each exchange's failure; this is the rest
-            violations, drift, failed = [], [], [checker_error(exc)]
+        used[found.revision] = used.get(found.revision, 0) + 1
+        why = found.why
+        if why and (found.exchanges or violations):  # an empty file is said above
+            _emit(f"{path}: revision {found.revision} ({why})")
         for line in failed:
             _say(f"check: {path}: {line}; {_REPORT}", sys.stderr)
         errors.extend(failed)
-        total_exchanges += len(source.exchanges)
+        total_exchanges += found.exchanges
         total_violations += len(violations)
         total_drift += len(drift)
         rules.update(v.rule for v in violations)
         if violations or drift:
-            text.extend([*_text(source, violations, drift), ""])
-        reports.append(
+            for line in [*_text(found), ""]:
+                _emit(line)
+        _report(
             {
                 "file": str(path),
-                "kind": source.kind,
-                "revision": revision.name,
+                "kind": found.kind,
+                "revision": found.revision,
                 **({"revision_chosen": why} if why else {}),
-                "exchanges": len(source.exchanges),
-                "violations": [{**v.as_dict(), "exchange": _exchange_of(v)} for v in violations],
+                "exchanges": found.exchanges,
+                "violations": [{**v.as_dict(), "exchange": exchange_of(v)} for v in violations],
                 "drift": [d.as_dict() for d in drift],
                 "checker_errors": failed,
             }
@@ -260,10 +274,13 @@ def _run(args: argparse.Namespace) -> int:
         "checker_errors": len(errors),
     }
     if args.format == "json":
-        print(json.dumps({"summary": summary, "files": reports}, indent=2))
+        # what json.dumps({"summary": ..., "files": [...]}, indent=2) prints, the files spooled
+        head = json.dumps(summary, indent=2).replace("\n", "\n  ")
+        sys.stdout.write(f'{{\n  "summary": {head},\n  "files": [')
+        reports.seek(0)
+        shutil.copyfileobj(reports, sys.stdout)
+        sys.stdout.write("\n  ]\n}\n" if count else "]\n}\n")
     else:
-        for line in text:
-            _say(line, sys.stdout)
         checked = len(files) - len(unreadable)
         if nothing:
             reasons = (

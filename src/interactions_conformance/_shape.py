@@ -98,15 +98,18 @@ def _response_payloads(exchange: Exchange) -> list[Any]:
 
 
 def revision_by_shape(exchanges: Iterable[Exchange]) -> ShapeGuess | None:
-    """The revision the exchanges' shape shows (responses first, then requests), or None."""
-    listed = list(exchanges)
-    for number, exchange in enumerate(listed):
+    """The revision the exchanges' shape shows (responses first, then requests), or None.
+
+    One pass that stops at the first response that shows an era, so that `check` can ask it of
+    a file as it is read (a request that shows one is kept in case no response does)."""
+    by_request: ShapeGuess | None = None
+    for number, exchange in enumerate(exchanges):
         for payload in _response_payloads(exchange):
             found = payload_revision(payload)
             if found:
                 return ShapeGuess(found[0], f"{found[1]} of exchange {number}'s response")
-    for number, exchange in enumerate(listed):
-        found = request_revision(exchange.request.json())
-        if found:
-            return ShapeGuess(found[0], f"{found[1]} of exchange {number}")
-    return None
+        if by_request is None:
+            found = request_revision(exchange.request.json())
+            if found:
+                by_request = ShapeGuess(found[0], f"{found[1]} of exchange {number}")
+    return by_request

@@ -33,8 +33,12 @@ path as logged, else beside the log) and checked again; the violations the
 proxy logged for an exchange without a recording are reported as logged.
 
 Reading never trusts the file. Every reader checks the shape of what it
-reads and raises one `SourceError` (file, line or entry, and why); files
-larger than `MAX_SOURCE_BYTES` are refused unread; JSON is strict
+reads and raises one `SourceError` (file, line or entry, and why); a file
+read whole larger than `MAX_SOURCE_BYTES` is refused unread. `open_source`
+streams instead (what ``check`` uses): JSON Lines and the proxy's log line by
+line, a HAR file over `MAX_SOURCE_BYTES` entry by entry (`ijson`), each line
+or entry capped at `MAX_SOURCE_BYTES`; `jsonl_segments` cuts a JSON Lines file
+into byte ranges that processes read on their own. JSON is strict
 (`_traffic.loads_json`: no ``NaN``/``Infinity``, at most 64 levels deep);
 cassettes are read by `_cassettes.load_cassette` (YAML's safe loader, no
 anchors or aliases, no Python tags, the same depth limit).
@@ -49,22 +53,28 @@ from __future__ import annotations
 import base64
 import binascii
 import dataclasses
+import itertools
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Generator, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 from ._findings import Violation
-from ._traffic import Exchange, Request, Response, loads_json
+from ._traffic import MAX_JSON_DEPTH, Exchange, Request, Response, loads_json, too_deep
 
 __all__ = [
     "EXTENSIONS",
     "MAX_SOURCE_BYTES",
+    "SCENARIO_BYTES",
+    "Segment",
     "SourceError",
     "Sourced",
+    "Streamed",
     "from_events",
     "from_interaction",
+    "jsonl_segments",
+    "open_source",
     "read_cassette",
     "read_har",
     "read_json",
@@ -77,9 +87,16 @@ EXTENSIONS = {".yaml": "cassette", ".yml": "cassette", ".har": "har", ".jsonl": 
 EXTENSIONS[".ndjson"] = "jsonl"
 EXTENSIONS[".json"] = "json"
 _PLACEHOLDER = "https://recorded.invalid"
-# A file larger than this is refused before it is read: what is read is held in memory
-# (the bytes, then the exchanges), so this bounds what one file can cost.
+# A file read whole (a cassette, a .json exchange, `read_source`) larger than this is refused
+# before it is read: what is read is held in memory (the bytes, then the exchanges). Streamed
+# files (JSON Lines, the proxy's log, a HAR file over it) have no size limit; one line or one
+# HAR entry over it is refused instead, so this bounds what one exchange can cost.
 MAX_SOURCE_BYTES = 64 * 1024 * 1024
+# A streamed file is checked as consecutive scenarios of about this much input: the rules
+# across exchanges (a stream against a later GET, a delete then a GET) apply within one, and
+# memory is bounded by one (its exchanges and what the scenario keeps), whatever the file's
+# size. A file up to this size is one scenario, as every file was before streaming.
+SCENARIO_BYTES = 64 * 1024 * 1024
 
 
 class SourceError(Exception):
@@ -114,6 +131,29 @@ class Sourced:
     path: Path
     kind: str  # cassette | har | jsonl | json | payload | proxy-log
     exchanges: list[Exchange]
+    metadata: Mapping[str, Any] = dataclasses.field(default_factory=dict)
+    logged: list[Violation] = dataclasses.field(default_factory=list)
+
+
+@dataclasses.dataclass(frozen=True)
+class Segment:
+    """A byte range ``[start, end)`` of a JSON Lines file, cut at line ends; ``first_line`` is
+    the number of its first line (for the file:line of what it holds)."""
+
+    start: int
+    end: int
+    first_line: int
+
+
+@dataclasses.dataclass(frozen=True)
+class Streamed:
+    """The exchanges of one file (or one `Segment` of it) as they are read: ``exchanges`` is
+    an iterator, read once, that raises `SourceError` at the first entry it cannot read; the
+    entries before it have been given already. The other fields are those of `Sourced`."""
+
+    path: Path
+    kind: str
+    exchanges: Iterator[Exchange]
     metadata: Mapping[str, Any] = dataclasses.field(default_factory=dict)
     logged: list[Violation] = dataclasses.field(default_factory=list)
 
@@ -239,16 +279,84 @@ def source_files(paths: Iterable[Path]) -> list[Path]:
     return found
 
 
-def read_source(path: Path) -> Sourced:
-    """The exchanges of one file, by its extension; `SourceError` when it cannot be read."""
+def _kind(path: Path) -> str:
     kind = EXTENSIONS.get(path.suffix.lower())
     if kind is None:
         known = ", ".join(sorted(EXTENSIONS))
         raise SourceError(path, f"unknown kind of file (known extensions: {known})")
     if not path.is_file():
         raise SourceError(path, "no such file")
+    return kind
+
+
+def read_source(path: Path) -> Sourced:
+    """The exchanges of one file, by its extension, read whole (at most `MAX_SOURCE_BYTES`);
+    `SourceError` when it cannot be read."""
+    kind = _kind(path)
     reader = {"cassette": read_cassette, "har": read_har, "jsonl": read_jsonl, "json": read_json}
     return reader[kind](path)
+
+
+def open_source(path: Path, segment: Segment | None = None) -> Streamed:
+    """The exchanges of one file as they are read, in bounded memory whatever its size: JSON
+    Lines (and the proxy's log) line by line, a HAR file over `MAX_SOURCE_BYTES` entry by entry
+    (`ijson`); the other files (at most `MAX_SOURCE_BYTES`) are read whole. ``segment``: only
+    that byte range of a JSON Lines file (`jsonl_segments`). `SourceError` when the file cannot
+    be opened; an entry that cannot be read raises it from the iterator."""
+    kind = _kind(path)
+    if kind == "jsonl":
+        items = _jsonl_items(path, segment)
+        first = next(items, None)
+        if first is None:
+            return Streamed(path, "jsonl", iter(()))
+        if (segment is None or segment.start == 0) and _is_proxy_log(first[1]):
+            return _stream_proxy_log(path, itertools.chain([first], items))
+        return Streamed(path, "jsonl", _jsonl_exchanges(path, itertools.chain([first], items)))
+    if kind == "har" and _size(path) > MAX_SOURCE_BYTES:
+        return Streamed(path, "har", _stream_har(path))
+    whole = read_source(path)
+    return Streamed(path, whole.kind, iter(whole.exchanges), whole.metadata, whole.logged)
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError as exc:
+        raise SourceError(path, f"cannot read ({exc.strerror or exc})") from exc
+
+
+def jsonl_segments(path: Path, size: int | None = None) -> list[Segment]:
+    """A JSON Lines file cut into byte ranges of about ``size`` bytes (`SCENARIO_BYTES`) at line
+    ends, without parsing it (one pass counting newlines): the scenarios it is checked as, which
+    processes can read on their own. One segment for a file up to ``size``, and for the proxy's
+    log (its exchanges are in the recordings it names, read one by one)."""
+    size = size or SCENARIO_BYTES
+    total = _size(path)
+    if total <= size:
+        return [Segment(0, total, 1)]
+    items = _jsonl_items(path)
+    first = next(items, None)
+    items.close()
+    if first is not None and _is_proxy_log(first[1]):
+        return [Segment(0, total, 1)]  # the proxy's log is read whole, line by line
+    cuts = [(0, 1)]  # (offset, number of the line there)
+    pos, line, target = 0, 1, size
+    try:
+        with path.open("rb") as handle:
+            while block := handle.read(1 << 20):
+                at = block.find(b"\n", target - pos) if target < pos + len(block) else -1
+                while at != -1:
+                    cuts.append((pos + at + 1, line + block.count(b"\n", 0, at + 1)))
+                    target = pos + at + 1 + size
+                    at = block.find(b"\n", target - pos) if target < pos + len(block) else -1
+                line += block.count(b"\n")
+                pos += len(block)
+    except OSError as exc:
+        raise SourceError(path, f"cannot read ({exc.strerror or exc})") from exc
+    if cuts[-1][0] >= pos:  # the file ends with the newline of a cut
+        cuts.pop()
+    ends = [offset for offset, _ in cuts[1:]] + [pos]
+    return [Segment(start, end, first) for (start, first), end in zip(cuts, ends, strict=True)]
 
 
 def _read_text(path: Path) -> str:
@@ -340,6 +448,77 @@ def read_har(path: Path) -> Sourced:
     return Sourced(path, "har", exchanges, {"creator": creator if creator is not None else {}})
 
 
+class _EntryTooLarge(Exception):
+    pass
+
+
+class _Counted:
+    """A binary file that counts what is read from it since the last entry, and stops reading
+    past `MAX_SOURCE_BYTES`: ijson builds one entry at a time, and this bounds one entry."""
+
+    def __init__(self, handle: Any, buffer: int) -> None:
+        self.handle = handle
+        self.buffer = buffer
+        self.since = 0
+
+    def read(self, size: int = -1) -> bytes:
+        data: bytes = self.handle.read(size)
+        self.since += len(data)
+        # what ijson reads ahead counts to the entry before: an entry up to the limit always
+        # passes, and none past the limit and two buffers is built
+        if self.since > MAX_SOURCE_BYTES + self.buffer:
+            raise _EntryTooLarge
+        return data
+
+
+def _stream_har(path: Path) -> Iterator[Exchange]:
+    """The entries of a HAR file one at a time (`ijson`, its C parser where it has one)."""
+    import ijson  # only for a HAR file too large to read whole
+
+    index = 0
+    try:
+        handle = path.open("rb")
+    except OSError as exc:
+        raise SourceError(path, f"cannot read ({exc.strerror or exc})") from exc
+    with handle:
+        buffer = max(1024, min(64 << 10, MAX_SOURCE_BYTES // 8))
+        counted = _Counted(handle, buffer)
+        try:
+            entries = ijson.items(counted, "log.entries.item", use_float=True, buf_size=buffer)
+            for entry in entries:
+                counted.since = 0
+                where = f"entry {index}"
+                if isinstance(entry, dict | list) and too_deep(entry):
+                    deep = f"JSON nested deeper than {MAX_JSON_DEPTH} levels (the checker's limit)"
+                    raise SourceError(path, f"not JSON the checker reads ({deep})", where)
+                try:
+                    exchange = _har_exchange(entry, f"{path} #{index}")
+                except _Shape as exc:
+                    raise SourceError(path, f"not a HAR entry: {exc}", where) from None
+                yield exchange
+                index += 1
+        except _EntryTooLarge:
+            why = (
+                f"over {MAX_SOURCE_BYTES:,} bytes read without a whole entry "
+                "(the limit for one exchange)"
+            )
+            raise SourceError(path, why, f"entry {index}") from None
+        except (ijson.JSONError, ValueError, OSError) as exc:
+            raise SourceError(path, f"not JSON ({exc})", f"entry {index}") from None
+    if index == 0 and not _has_har_entries(path):
+        raise SourceError(path, "not a HAR file (expected an object with log.entries, a list)")
+
+
+def _has_har_entries(path: Path) -> bool:
+    import ijson
+
+    with path.open("rb") as handle:
+        for prefix, event, _ in ijson.parse(handle):
+            if prefix == "log.entries" and event == "start_array":
+                return True
+    return False
+
+
 def _har_exchange(entry: Any, label: str) -> Exchange:
     entry = _object(entry, "the entry")
     req = _object(entry.get("request"), "request")
@@ -418,22 +597,68 @@ _JSONL_HINT = 'expected {"request": {"method", "url", ...}, "response": {"status
 
 
 def read_jsonl(path: Path) -> Sourced:
-    exchanges = []
-    items: list[tuple[int, Any]] = []
-    for number, line in enumerate(_read_text(path).splitlines(), 1):
-        if not line.strip() or line.lstrip().startswith("#"):
-            continue
-        items.append((number, _loads(line, path, f"line {number}")))
-    if items and _is_proxy_log(items[0][1]):
-        return _read_proxy_log(path, items)
+    size = _size(path)
+    if size > MAX_SOURCE_BYTES:
+        raise SourceError(
+            path, f"{size:,} bytes, over the {MAX_SOURCE_BYTES:,}-byte limit for one file"
+        )
+    streamed = open_source(path)
+    return Sourced(
+        path, streamed.kind, list(streamed.exchanges), streamed.metadata, streamed.logged
+    )
+
+
+_BOM = b"\xef\xbb\xbf"
+
+
+def _jsonl_items(
+    path: Path, segment: Segment | None = None
+) -> Generator[tuple[int, Any], None, None]:
+    """(line number, JSON value) of each line that is not blank or a ``#`` comment, read one
+    line at a time; a line over `MAX_SOURCE_BYTES` is refused without being held."""
+    start, end, number = (0, None, 1) if segment is None else dataclasses.astuple(segment)
+    try:
+        handle = path.open("rb")
+    except OSError as exc:
+        raise SourceError(path, f"cannot read ({exc.strerror or exc})") from exc
+    with handle:
+        handle.seek(start)
+        pos = start
+        while end is None or pos < end:
+            try:
+                raw = handle.readline(MAX_SOURCE_BYTES + 1)
+            except OSError as exc:
+                raise SourceError(path, f"cannot read ({exc.strerror or exc})") from exc
+            if not raw:
+                return
+            line = raw[:-1] if raw.endswith(b"\n") else raw
+            if len(line) > MAX_SOURCE_BYTES:
+                raise SourceError(
+                    path,
+                    f"a line over the {MAX_SOURCE_BYTES:,}-byte limit for one exchange",
+                    f"line {number}",
+                )
+            if pos == 0 and line.startswith(_BOM):
+                line = line[len(_BOM) :]
+            try:
+                text = line.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                at = f"{exc.reason} at byte {pos + exc.start}"
+                raise SourceError(path, f"not UTF-8 text ({at})", f"line {number}") from exc
+            if text.strip() and not text.lstrip().startswith("#"):
+                yield number, _loads(text, path, f"line {number}")
+            pos += len(raw)
+            number += 1
+
+
+def _jsonl_exchanges(path: Path, items: Iterable[tuple[int, Any]]) -> Iterator[Exchange]:
     for number, item in items:
         try:
-            exchanges.append(_jsonl_exchange(item, f"{path}:{number}"))
+            yield _jsonl_exchange(item, f"{path}:{number}")
         except _Shape as exc:
             raise SourceError(
                 path, f"not an exchange: {exc}; {_JSONL_HINT}", f"line {number}"
             ) from None
-    return Sourced(path, "jsonl", exchanges)
 
 
 def _is_proxy_log(item: Any) -> bool:
@@ -446,31 +671,36 @@ def _is_proxy_log(item: Any) -> bool:
     )
 
 
-def _read_proxy_log(path: Path, items: list[tuple[int, Any]]) -> Sourced:
-    """The proxy's --log: exchanges from the recordings it names, and the logged violations of
-    the exchanges that have none."""
+def _stream_proxy_log(path: Path, items: Iterable[tuple[int, Any]]) -> Streamed:
+    """The proxy's --log: exchanges from the recordings it names (read one at a time), and the
+    logged violations of the exchanges that have none. The log itself is read line by line;
+    what is kept of it is each exchange's number and recording path, and the logged
+    violations."""
     recorded: dict[Any, Path] = {}
     logged: dict[Any, list[tuple[int, Mapping[str, Any]]]] = {}
     for number, item in items:
         if not isinstance(item, Mapping):
             raise SourceError(path, "not a proxy log line (not an object)", f"line {number}")
-        ident = item.get("exchange")
+        ident = _hashable(item.get("exchange"))
         if item.get("kind") == "exchange" and isinstance(item.get("recording"), str):
             found = _recording_path(path, item["recording"])
             if found is not None:
                 recorded[ident] = found
         elif item.get("kind") == "violation":
             logged.setdefault(ident, []).append((number, item))
-    exchanges = []
-    for recording in recorded.values():
-        exchanges.extend(read_json(recording).exchanges)
     violations = [
         _logged_violation(number, item)
         for ident, lines in logged.items()
         if ident not in recorded
         for number, item in lines
     ]
-    return Sourced(path, "proxy-log", exchanges, {}, violations)
+    exchanges = (e for recording in recorded.values() for e in read_json(recording).exchanges)
+    return Streamed(path, "proxy-log", exchanges, {}, violations)
+
+
+def _hashable(value: Any) -> Any:
+    # An exchange number is an int in the proxy's own log; anything else is keyed by its text.
+    return value if isinstance(value, str | int | float | bool | None) else _short(value)
 
 
 def _recording_path(log: Path, written: str) -> Path | None:

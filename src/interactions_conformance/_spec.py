@@ -221,7 +221,10 @@ class Revision:
         self.rules: dict[str, Rule] = {}
         rules_path = folder / "rules.yaml"
         if rules_path.is_file():
-            raw = yaml.safe_load(rules_path.read_text("utf-8")) or {}
+            # libyaml where present (10x faster; the same safe constructor): every run loads
+            # every revision's catalogue at start.
+            loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+            raw = yaml.load(rules_path.read_text("utf-8"), Loader=loader) or {}
             for item in raw.get("rules", []):
                 rule = Rule.from_data(item)
                 self.rules[rule.id] = rule

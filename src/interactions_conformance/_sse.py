@@ -19,18 +19,64 @@ stream. What is wrong with the framing becomes a `Violation`:
 from __future__ import annotations
 
 import dataclasses
+import json
 import re
 from collections.abc import Iterable
 from typing import Any
 
 from ._findings import Violation, excerpt
-from ._traffic import loads_json
+from ._traffic import (
+    _TOO_DEEP,
+    MAX_JSON_DEPTH,
+    JSONTooDeep,
+    _refuse_constant,
+    loads_json,
+    too_deep,
+)
 
-__all__ = ["DONE", "ParsedStream", "SSEEvent", "SSEParser", "parse_sse"]
+__all__ = [
+    "DONE",
+    "ParsedStream",
+    "SSEEvent",
+    "SSEParser",
+    "loads_text",
+    "parse_payloads",
+    "parse_sse",
+]
 
 DONE = "[DONE]"
 _BOM = "\ufeff"
+_BOM_BYTES = _BOM.encode()
 _LINE_END = re.compile(rb"[\r\n]")
+
+
+# `loads_json`'s decoder, built once: json.loads with an option builds a decoder per call,
+# which costs a third of parsing a small event.
+_DECODER = json.JSONDecoder(parse_constant=_refuse_constant)
+_DECODE, _RAW_DECODE = _DECODER.decode, _DECODER.raw_decode
+
+
+def loads_text(text: str) -> Any:
+    """`loads_json` of a text: the same value, the same errors, the decoder built once."""
+    if text.startswith(_BOM):
+        return loads_json(text)  # json.loads refuses it with its own message
+    try:
+        value = None
+        if text[:1] == "{" and text[-1:] == "}":  # no whitespace to skip on either side
+            value, end = _RAW_DECODE(text)
+            if end != len(text):
+                value = None  # extra data: `decode` says so, with its message
+        if value is None:
+            value = _DECODE(text)
+    except RecursionError:  # json's own limit, near 1,000 levels
+        raise JSONTooDeep(_TOO_DEEP) from None
+    if (
+        isinstance(value, dict | list)
+        and text.count("[") + text.count("{") > MAX_JSON_DEPTH
+        and too_deep(value)
+    ):
+        raise JSONTooDeep(_TOO_DEEP)
+    return value
 
 
 @dataclasses.dataclass(frozen=True)
@@ -103,6 +149,10 @@ class SSEParser:
         # (waiting to see whether an LF follows): search again from there.
         search_from = max(len(buffer) - 1, 0)
         buffer += chunk
+        if not self._started and not _BOM_BYTES.startswith(bytes(buffer[:3])):
+            self._started = True  # the first line cannot start with a byte order mark
+        if self._started and b"\r" not in buffer:
+            return self._feed_lf(buffer)
         pos = 0
         while True:
             match = _LINE_END.search(buffer, search_from)
@@ -115,12 +165,35 @@ class SSEParser:
                 size = 2 if buffer[end + 1 : end + 2] == b"\n" else 1
             else:
                 size = 1
-            event = self._line(bytes(buffer[pos:end]), bytes(buffer[pos : end + size]))
+            line = bytes(buffer[pos:end])
+            event = self._line(self._decode(line), bytes(buffer[pos : end + size]))
             pos = search_from = end + size
             if event is not None:
                 out.append(event)
         if pos:
             del buffer[:pos]
+        return out
+
+    def _feed_lf(self, buffer: bytearray) -> list[SSEEvent]:
+        """`feed` when every line ends with LF alone (what servers send): the complete lines
+        split and decoded at once, in C; the same `_line` for each."""
+        last = buffer.rfind(b"\n")
+        if last < 0:
+            return []
+        whole = bytes(buffer[:last])
+        try:
+            text = whole.decode("utf-8")
+        except UnicodeDecodeError:  # the line-by-line path says which line
+            texts = None
+        else:
+            texts = text.split("\n")
+        del buffer[: last + 1]
+        out: list[SSEEvent] = []
+        line = self._line
+        for n, raw in enumerate(whole.split(b"\n")):
+            event = line(texts[n] if texts is not None else self._decode(raw), raw + b"\n")
+            if event is not None:
+                out.append(event)
         return out
 
     def close(self) -> list[SSEEvent]:
@@ -131,7 +204,7 @@ class SSEParser:
         out: list[SSEEvent] = []
         if self._buffer.endswith(b"\r"):
             line = bytes(self._buffer)
-            event = self._line(line[:-1], line)
+            event = self._line(self._decode(line[:-1]), line)
             out += [event] if event is not None else []
             self._buffer.clear()
         pending = bytes(self._buffer)
@@ -171,8 +244,8 @@ class SSEParser:
                 text = text[1:]
         return text
 
-    def _line(self, line: bytes, raw_line: bytes) -> SSEEvent | None:
-        text = self._decode(line)
+    def _line(self, text: str, raw_line: bytes) -> SSEEvent | None:
+        """One decoded line (``raw_line``: its bytes with the line end)."""
         if self.done:
             if text and not self._after_done_reported:
                 self._after_done_reported = True
@@ -225,7 +298,6 @@ class SSEParser:
             return None
         event_name, data_lines, event_id, raw = self._event, self._data, self._id, bytes(self._raw)
         self._reset()
-        where = f"event {self._count}"
         if not data_lines:
             self.violations.append(
                 Violation(
@@ -233,25 +305,25 @@ class SSEParser:
                     "an event has no data line",
                     expected="a data: line holding one JSON object",
                     actual=excerpt(raw.decode("utf-8", "replace")),
-                    where=where,
+                    where=f"event {self._count}",
                 )
             )
             return None
-        data = "\n".join(data_lines)
+        data = data_lines[0] if len(data_lines) == 1 else "\n".join(data_lines)
         if data.strip() == DONE:
             self.done = True
             return None
-        event = self._make_event(event_name, data, event_id, raw, where)
+        event = self._make_event(event_name, data, event_id, raw)
         self._count += 1
         return event
 
     def _make_event(
-        self, event_name: str | None, data: str, event_id: str | None, raw: bytes, where: str
+        self, event_name: str | None, data: str, event_id: str | None, raw: bytes
     ) -> SSEEvent:
         payload: Any = None
         is_json = False
         try:
-            payload = loads_json(data)
+            payload = loads_text(data)
             is_json = True
         except (ValueError, RecursionError):
             self.violations.append(
@@ -260,7 +332,7 @@ class SSEParser:
                     "an event's data is not JSON",
                     expected="data holding one JSON object",
                     actual=excerpt(data),
-                    where=where,
+                    where=f"event {self._count}",
                 )
             )
         if is_json and not isinstance(payload, dict):
@@ -270,7 +342,7 @@ class SSEParser:
                     "an event's data is JSON but not an object",
                     expected="data holding one JSON object",
                     actual=excerpt(payload),
-                    where=where,
+                    where=f"event {self._count}",
                 )
             )
         elif is_json and event_name is not None:
@@ -282,10 +354,52 @@ class SSEParser:
                         "the event: line differs from the data's event_type",
                         expected=f"event: {event_type}",
                         actual=f"event: {event_name}",
-                        where=where,
+                        where=f"event {self._count}",
                     )
                 )
+        return self._build(event_name, data, event_id, raw, payload, is_json)
+
+    def _build(
+        self,
+        event_name: str | None,
+        data: str,
+        event_id: str | None,
+        raw: bytes,
+        payload: Any,
+        is_json: bool,
+    ) -> SSEEvent:
         return SSEEvent(self._count, event_name, data, event_id, raw, payload, is_json)
+
+
+class _PayloadParser(SSEParser):
+    """An `SSEParser` that keeps each event's decoded data alone (``payloads``): the checks
+    of a whole exchange read only that, and an `SSEEvent` costs more to build than its JSON
+    to parse. ``feed`` returns a placeholder per event."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.payloads: list[Any] = []
+
+    def _build(
+        self,
+        event_name: str | None,
+        data: str,
+        event_id: str | None,
+        raw: bytes,
+        payload: Any,
+        is_json: bool,
+    ) -> Any:
+        self.payloads.append(payload)  # None too: data that is not JSON is still an event
+        return True
+
+
+def parse_payloads(data: Iterable[bytes]) -> tuple[list[Any], list[Violation], bool]:
+    """`parse_sse(data).payloads`, its violations and whether [DONE] came, without SSEEvents."""
+    parser = _PayloadParser()
+    for chunk in data:
+        parser.feed(bytes(chunk))
+    parser.close()
+    return parser.payloads, parser.violations, parser.done
 
 
 def parse_sse(data: bytes | Iterable[bytes]) -> ParsedStream:

@@ -30,6 +30,7 @@ __all__ = [
     "Response",
     "loads_json",
     "split_url",
+    "too_deep",
 ]
 
 # Deeper than any payload of the API (a few levels, tens with nested function arguments) and far
@@ -47,7 +48,7 @@ def _refuse_constant(name: str) -> Any:
     raise ValueError(f"{name} is not JSON")
 
 
-def _too_deep(value: Any) -> bool:
+def too_deep(value: Any) -> bool:
     """Whether arrays and objects nest deeper than `MAX_JSON_DEPTH` (a walk, not a recursion)."""
     stack = [(value, 1)]
     while stack:
@@ -73,7 +74,7 @@ def loads_json(data: str | bytes | bytearray) -> Any:
     if (
         isinstance(value, dict | list)
         and text.count("[") + text.count("{") > MAX_JSON_DEPTH
-        and _too_deep(value)
+        and too_deep(value)
     ):
         raise JSONTooDeep(_TOO_DEEP)
     return value

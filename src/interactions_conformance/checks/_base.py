@@ -17,6 +17,8 @@ from typing import Any, TypeVar
 
 from .._findings import Drift, Violation, excerpt
 from .._spec import load_revision
+from .._sse import loads_text
+from .._traffic import loads_json
 from .._wire import output_blocks
 
 __all__ = ["CheckResult", "InteractionCheck", "applies", "registered", "violation"]
@@ -50,6 +52,27 @@ class CheckResult:
         else:
             self.violations.extend(other)
         return self
+
+
+def parse_json(data: bytes) -> Any:
+    """`loads_json` of a body (the same value, the same errors), its decoder built once.
+
+    A body that starts with ``{`` or ``[`` and has no NUL in its first four bytes is UTF-8 to
+    `json.detect_encoding`; anything else goes through `loads_json` itself.
+    """
+    if data[:1] not in (b"{", b"[") or b"\0" in data[:4]:
+        return loads_json(data)
+    return loads_text(data.decode("utf-8"))
+
+
+def body_json(body: bytes) -> Any:
+    """A request's or response's JSON body, or None (`Request.json`, `Response.json`)."""
+    if not body:
+        return None
+    try:
+        return parse_json(body)
+    except ValueError:
+        return None
 
 
 # An interaction check looks at one Interaction resource (any JSON value) and,

@@ -20,6 +20,7 @@ from .._spec import DEFAULT_REVISION
 from .._wire import output_blocks
 from ._base import as_dict, at, is_int, ptr, registered, violation
 from ._grammar import grammar_for
+from ._seen import Asked, Seen, interaction_rule
 
 __all__ = [
     "check_continuation_token",
@@ -141,14 +142,12 @@ def check_deferred_start(interaction: Any, *, where: str = "") -> list[Violation
     return found
 
 
-@registered("CONT-TOKEN-WITH-STATUS", "CONT-TOKEN-ADVANCES", "CONT-IDS-SDK-ONLY", interaction=True)
-def check_continuation_token(
-    interaction: Any, request: Any = None, *, revision: str = DEFAULT_REVISION, where: str = ""
-) -> list[Violation]:
+@interaction_rule("CONT-TOKEN-WITH-STATUS", "CONT-TOKEN-ADVANCES", "CONT-IDS-SDK-ONLY")
+def check_continuation_token(it: Seen, rq: Asked, where: str) -> list[Violation]:
     """CONT-TOKEN-WITH-STATUS: requires_continuation comes with a non-empty continuation_token.
     CONT-TOKEN-ADVANCES: a hop sent with a token does not hand the same token back.
     CONT-IDS-SDK-ONLY: the server sends no continuation_ids (the SDK adds them)."""
-    body = as_dict(interaction)
+    body = it.body
     if "continuation_ids" in body:
         return [
             violation(
@@ -173,7 +172,7 @@ def check_continuation_token(
                 raw="continuation_token" not in body,
             )
         ]
-    sent = as_dict(request).get("continuation_token")
+    sent = rq.body.get("continuation_token")
     if isinstance(sent, str) and sent and token == sent:
         return [
             violation(
@@ -244,12 +243,10 @@ def check_continued_answer(hops: Sequence[Any], expected: str) -> list[Violation
     return found
 
 
-@registered("ERRORS-ITEM", interaction=True)
-def check_errors_items(
-    interaction: Any, request: Any = None, *, revision: str = DEFAULT_REVISION, where: str = ""
-) -> list[Violation]:
+@interaction_rule("ERRORS-ITEM")
+def check_errors_items(it: Seen, rq: Asked, where: str) -> list[Violation]:
     """ERRORS-ITEM: every item of ``errors`` is {code: snake_case string, message: string}."""
-    body = as_dict(interaction)
+    body = it.body
     if "errors" not in body:
         return []
     if not isinstance(body["errors"], list):
@@ -292,12 +289,10 @@ def check_errors_items(
     return found
 
 
-@registered("USAGE-INITIAL-INPUT", interaction=True)
-def check_initial_input(
-    interaction: Any, request: Any = None, *, revision: str = DEFAULT_REVISION, where: str = ""
-) -> list[Violation]:
+@interaction_rule("USAGE-INITIAL-INPUT")
+def check_initial_input(it: Seen, rq: Asked, where: str) -> list[Violation]:
     """USAGE-INITIAL-INPUT: usage.initial_input_tokens <= usage.total_input_tokens."""
-    usage = as_dict(as_dict(interaction).get("usage"))
+    usage = it.usage_fields
     initial, total = usage.get("initial_input_tokens"), usage.get("total_input_tokens")
     if not isinstance(initial, int) or not isinstance(total, int) or not is_int(initial):
         return []

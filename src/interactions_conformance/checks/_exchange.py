@@ -17,12 +17,19 @@ from urllib.parse import parse_qs
 
 from .._findings import Violation, excerpt
 from .._spec import DEFAULT_REVISION, Revision
-from .._sse import parse_sse
+from .._sse import parse_payloads, parse_sse
 from .._traffic import Exchange, split_url
-from ._base import CheckResult, applies, as_dict, checker_error, registered, violation
+from ._base import (
+    CheckResult,
+    applies,
+    as_dict,
+    body_json,
+    checker_error,
+    registered,
+    violation,
+)
 from ._behaviour import check_status_sequence
-from ._grammar import grammar_for
-from ._interaction import run_interaction_checks
+from ._interaction import run_interaction_checks, run_rules
 from ._schema import (
     check_error_body,
     check_error_status,
@@ -31,12 +38,13 @@ from ._schema import (
     check_request_fields,
     resolve_revision,
 )
+from ._seen import Asked, Seen
 from ._stream import (
+    Walk,
     check_replay,
     check_resume,
     check_stream_equals_resource,
-    check_stream_grammar,
-    reassemble_outputs,
+    stream_grammar,
 )
 
 __all__ = [
@@ -63,6 +71,8 @@ class Operation:
     last_event_id: str | None = None
 
 
+_CREATE = Operation("create")
+_STREAMED_CREATE = Operation("create", stream=True)
 _PARSE: Any = object()  # classify's default: parse the request body itself
 
 
@@ -73,7 +83,11 @@ def classify(exchange: Exchange, request_body: Any = _PARSE) -> Operation:
     """
     request = exchange.request
     parts = split_url(request.url)
-    query = {k: v[-1] for k, v in parse_qs(parts.query, keep_blank_values=True).items()}
+    query = (
+        {k: v[-1] for k, v in parse_qs(parts.query, keep_blank_values=True).items()}
+        if parts.query
+        else {}
+    )
     segments = [s for s in parts.path.split("/") if s]
     method = request.method.upper()
     try:
@@ -85,7 +99,7 @@ def classify(exchange: Exchange, request_body: Any = _PARSE) -> Operation:
     if not rest and method == "POST":
         body = request.json() if request_body is _PARSE else request_body
         stream = as_dict(body).get("stream") is True or alt_sse
-        return Operation("create", stream=stream)
+        return _STREAMED_CREATE if stream else _CREATE
     if len(rest) == 1 and method in ("GET", "DELETE"):
         if method == "DELETE":
             return Operation("delete", rest[0])
@@ -101,6 +115,8 @@ def classify(exchange: Exchange, request_body: Any = _PARSE) -> Operation:
 def _finish(result: CheckResult, exchange: Exchange, rev: Revision) -> CheckResult:
     # A schema and a check may both see the same break (FC-CALL-SHAPE at /outputs/0/id):
     # one report per rule and place, the first (the schema's, which names the keyword).
+    if not result.violations:
+        return result
     seen: set[tuple[str, str]] = set()
     unique = []
     for v in result.violations:
@@ -147,7 +163,7 @@ def _checked(
 ) -> tuple[CheckResult, list[Any]]:
     """`check_exchange`, and the decoded events of a stream (so a scenario parses it once)."""
     # Parsed once: classify, the checks and the request fields all read it.
-    own = exchange.request.json()
+    own = body_json(exchange.request.body)
     op = classify(exchange, own)
     if request is None and op.kind == "create":
         request = own
@@ -217,7 +233,7 @@ def check_delete_response(exchange: Exchange) -> list[Violation]:
 
 def _check_json(exchange: Exchange, rev: Revision, strict: bool, request: Any) -> CheckResult:
     response = exchange.response
-    body = response.json()
+    body = body_json(response.body)
     if not isinstance(body, dict):
         text = response.body.decode("utf-8", "replace")
         return CheckResult(
@@ -271,8 +287,8 @@ def stream_events(exchange: Exchange) -> tuple[list[Any], list[Violation]]:
     """The decoded data of every event of a streamed response, and the framing violations."""
     response = exchange.response
     chunks: Iterable[bytes] = response.chunks if response.chunks is not None else (response.body,)
-    parsed = parse_sse(chunks)
-    return parsed.payloads, parsed.violations
+    payloads, violations, _ = parse_payloads(chunks)
+    return payloads, violations
 
 
 def _check_stream(
@@ -294,35 +310,27 @@ def _check_stream(
     result.add(framing)
     result.add(check_event_schemas(payloads, rev, strict=strict))
     resumed = op.last_event_id is not None
-    result.add(
-        check_stream_grammar(
-            payloads, revision=rev.name, require_event_ids=require_event_ids, resumed=resumed
-        )
-    )
-    grammar = grammar_for(rev.name)
+    walk = Walk(payloads, rev.name)  # the one pass every stream rule reads
+    result.add(stream_grammar(walk, require_event_ids=require_event_ids, resumed=resumed))
+    grammar = walk.grammar
+    asked = Asked(request)  # the request, read once for every Interaction of the stream
     final: dict[str, Any] | None = None
-    for n, payload in enumerate(payloads):
-        kind = as_dict(payload).get("event_type")
-        interaction = as_dict(payload).get("interaction")
+    for n, payload, kind in walk.typed:
+        interaction = payload.get("interaction")
         if kind in (grammar.start_event, grammar.complete_event) and isinstance(interaction, dict):
-            result.add(
-                run_interaction_checks(
-                    interaction, request, revision=rev.name, where=f"event {n} /interaction"
-                )
-            )
+            seen = Seen(interaction, grammar)
+            result.add(run_rules(seen, asked, rev.name, f"event {n} /interaction"))
             if kind == grammar.complete_event and final is None:
                 final = interaction
     if final is not None and not resumed:
+        blocks = walk.blocks
         rebuilt = {
             "status": final.get("status"),
             "model": final.get("model"),
-            grammar.output_key: reassemble_outputs(payloads, revision=rev.name),
+            grammar.output_key: [blocks[i] for i in sorted(blocks)],
         }
-        result.add(
-            run_interaction_checks(
-                rebuilt, request, revision=rev.name, where="reassembled", outputs_only=True
-            )
-        )
+        seen = Seen(rebuilt, grammar)
+        result.add(run_rules(seen, asked, rev.name, "reassembled", outputs_only=True))
     return result, payloads
 
 

@@ -12,6 +12,7 @@ fields; it never asks which revision it is running under.
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Mapping
 
 from .._wire import CONTENT_TYPES, INPUT_STEP_TYPES, STEP_TYPES
@@ -85,7 +86,12 @@ class Grammar:
     # STREAM-COMPLETE-OUTPUTS: may the complete event repeat the streamed outputs (or only omit them)?
     complete_may_repeat: bool = True
 
-    @property
+    @functools.cached_property
+    def result_calls(self) -> Mapping[str, str]:
+        """result type -> the call type it answers (`call_result_pairs` read backwards)."""
+        return {result: call for call, result in self.call_result_pairs}
+
+    @functools.cached_property  # read per event: derived once per grammar
     def event_types(self) -> frozenset[str]:
         return frozenset(
             {
@@ -99,15 +105,15 @@ class Grammar:
             }
         )
 
-    @property
+    @functools.cached_property  # read per event: derived once per grammar
     def terminal_events(self) -> frozenset[str]:
         return frozenset({self.complete_event, self.error_event})
 
-    @property
+    @functools.cached_property  # read per event: derived once per grammar
     def known_delta_types(self) -> frozenset[str]:
         return frozenset().union(*self.delta_types.values())
 
-    @property
+    @functools.cached_property  # read per event: derived once per grammar
     def terminal_statuses(self) -> frozenset[str]:
         return frozenset(s for s, nxt in self.status_transitions.items() if not nxt)
 

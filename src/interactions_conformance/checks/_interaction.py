@@ -12,14 +12,16 @@ skips the rules that depend on it), and ``where`` prefixes every location
 
 The checks on outputs are written once, for the 2025-12 block shape: they
 read the revision's list (``outputs`` or ``steps``, `Grammar.output_key`)
-through `blocks_of`, which flattens steps into blocks and keeps the pointer
-of each into the body as sent (``/steps/3/content/0``).
+once per Interaction (`Seen`, through `_wire.output_blocks`, which flattens steps into blocks
+and keeps the pointer of each into the body as sent, ``/steps/3/content/0``); the request is
+read once too (`Asked`). Each rule is one function here: ``(seen, asked, where)``.
 """
 
 from __future__ import annotations
 
+import functools
 import re
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any
 
 from .._findings import Violation, excerpt
@@ -31,16 +33,14 @@ from ._base import (
     applies,
     as_dict,
     at,
-    blocks_of,
     content_type,
     is_int,
     json_type,
     ptr,
-    registered,
-    request_tools,
     violation,
 )
-from ._grammar import grammar_for
+from ._grammar import Grammar, grammar_for
+from ._seen import Asked, Rule, Seen, interaction_rule
 from ._user_schema import SchemaError, schema_errors
 
 __all__ = [
@@ -66,12 +66,31 @@ _TIMESTAMP = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$")
 # -- usage -------------------------------------------------------------------------
 
 
-@registered("SCHEMA-USAGE", interaction=True)
-def check_usage_counts(
-    interaction: Any, request: Any = None, *, revision: str = DEFAULT_REVISION, where: str = ""
-) -> list[Violation]:
+_INT64 = 2**63
+
+
+def _is_count(value: Any) -> bool:
+    """A non-negative int64 (not a bool); the common case first, without a call."""
+    if value.__class__ is int:
+        return 0 <= value < _INT64
+    return is_int(value) and value >= 0
+
+
+def _bad_count(value: Any, where: str, *pointer: Any) -> Violation:
+    return violation(
+        "SCHEMA-USAGE",
+        "a token count is not a non-negative integer",
+        expected="an integer >= 0",
+        actual=f"{excerpt(value)} ({json_type(value)})",
+        where=at(where, ptr("/usage", *pointer)),
+        raw=True,
+    )
+
+
+@interaction_rule("SCHEMA-USAGE")
+def check_usage_counts(it: Seen, rq: Asked, where: str) -> list[Violation]:
     """SCHEMA-USAGE: every token count in ``usage`` is a non-negative integer."""
-    usage = as_dict(interaction).get("usage")
+    usage = it.usage
     if usage is None:
         return []
     if not isinstance(usage, dict):
@@ -86,23 +105,10 @@ def check_usage_counts(
             )
         ]
     found: list[Violation] = []
-
-    def count(value: Any, pointer: str) -> None:
-        if not (is_int(value) and value >= 0):
-            found.append(
-                violation(
-                    "SCHEMA-USAGE",
-                    "a token count is not a non-negative integer",
-                    expected="an integer >= 0",
-                    actual=f"{excerpt(value)} ({json_type(value)})",
-                    where=at(where, pointer),
-                    raw=True,
-                )
-            )
-
     for key, value in usage.items():
         if key.startswith("total_"):
-            count(value, ptr("/usage", key))
+            if not (value.__class__ is int and 0 <= value < _INT64) and not _is_count(value):
+                found.append(_bad_count(value, where, key))
         elif key.endswith("_by_modality"):
             if not isinstance(value, list):
                 found.append(
@@ -117,31 +123,36 @@ def check_usage_counts(
                 )
                 continue
             for i, item in enumerate(value):
-                if isinstance(item, dict) and "tokens" in item:
-                    count(item["tokens"], ptr("/usage", key, i, "tokens"))
+                if isinstance(item, dict) and "tokens" in item and not _is_count(item["tokens"]):
+                    found.append(_bad_count(item["tokens"], where, key, i, "tokens"))
     return found
 
 
-@registered("USAGE-TOTAL-SUM", interaction=True)
-def check_usage_total(
-    interaction: Any, request: Any = None, *, revision: str = DEFAULT_REVISION, where: str = ""
-) -> list[Violation]:
+@interaction_rule("USAGE-TOTAL-SUM")
+def check_usage_total(it: Seen, rq: Asked, where: str) -> list[Violation]:
     """USAGE-TOTAL-SUM: total_tokens = input + output + thought (or reasoning) + tool use; absent counts are 0."""
-    usage = as_dict(as_dict(interaction).get("usage"))
+    usage = it.usage_fields
     total = usage.get("total_tokens")
     if not is_int(total):
         return []
-    terms: list[str] = []
+    parts = it.grammar.usage_total_parts
     expected_total = 0
-    for names in grammar_for(revision).usage_total_parts:
-        name = next((n for n in names if n in usage), names[0])
-        value = usage.get(name, 0)
+    for names in parts:
+        for name in names:  # the first name present counts; none present counts 0
+            if name in usage:
+                value = usage[name]
+                break
+        else:
+            value = 0
         if not is_int(value):
             return []  # SCHEMA-USAGE reports it; a sum would be noise
         expected_total += value
-        terms.append(f"{name} {value}")
     if total == expected_total:
         return []
+    terms = []
+    for names in parts:
+        name = next((n for n in names if n in usage), names[0])
+        terms.append(f"{name} {usage.get(name, 0)}")
     return [
         violation(
             "USAGE-TOTAL-SUM",
@@ -153,13 +164,13 @@ def check_usage_total(
     ]
 
 
-@registered("GEN-MAX-OUTPUT-TOKENS", interaction=True)
-def check_max_output_tokens(
-    interaction: Any, request: Any = None, *, revision: str = DEFAULT_REVISION, where: str = ""
-) -> list[Violation]:
+@interaction_rule("GEN-MAX-OUTPUT-TOKENS")
+def check_max_output_tokens(it: Seen, rq: Asked, where: str) -> list[Violation]:
     """GEN-MAX-OUTPUT-TOKENS: total_output_tokens <= the request's generation_config.max_output_tokens."""
-    limit = as_dict(as_dict(request).get("generation_config")).get("max_output_tokens")
-    used = as_dict(as_dict(interaction).get("usage")).get("total_output_tokens")
+    used = it.usage_fields.get("total_output_tokens")
+    if used is None:
+        return []
+    limit = as_dict(rq.body.get("generation_config")).get("max_output_tokens")
     if not (isinstance(limit, int) and isinstance(used, int)) or not is_int(used) or used <= limit:
         return []
     return [
@@ -184,16 +195,14 @@ def _is_object(value: Any) -> bool:
     return isinstance(value, dict)
 
 
-@registered("FC-CALL-SHAPE", "FC-CALL-IDS-UNIQUE", interaction=True, outputs=True)
-def check_function_call_shape(
-    interaction: Any, request: Any = None, *, revision: str = DEFAULT_REVISION, where: str = ""
-) -> list[Violation]:
+@interaction_rule("FC-CALL-SHAPE", "FC-CALL-IDS-UNIQUE", outputs=True)
+def check_function_call_shape(it: Seen, rq: Asked, where: str) -> list[Violation]:
     """FC-CALL-SHAPE: a function_call has a non-empty id, a name and an arguments object.
     FC-CALL-IDS-UNIQUE: no two function_calls share an id."""
     found: list[Violation] = []
     seen: dict[str, str] = {}
-    for pointer, call in blocks_of(interaction, grammar_for(revision).output_key) or []:
-        if content_type(call) != "function_call":
+    for pointer, call in it.blocks or ():
+        if call.get("type") != "function_call":
             continue
         for field, ok, wanted in (
             ("id", _non_empty_string, "a non-empty string"),
@@ -231,14 +240,6 @@ def check_function_call_shape(
     return found
 
 
-def _declared_functions(request: Any) -> dict[str, Any]:
-    return {
-        t["name"]: t.get("parameters")
-        for t in request_tools(request)
-        if t.get("type") == "function" and isinstance(t.get("name"), str)
-    }
-
-
 def _schema_violation(rule: str, message: str, error: SchemaError, where: str) -> Violation:
     inner = "".join(f"/{p}" for p in error.path) or "/"
     expected = f"{error.keyword}: {excerpt(error.keyword_value, 80)}"
@@ -252,21 +253,19 @@ def _schema_violation(rule: str, message: str, error: SchemaError, where: str) -
     )
 
 
-@registered("FC-NAME-DECLARED", "FC-ARGS-VALID", interaction=True, outputs=True)
-def check_function_call_arguments(
-    interaction: Any, request: Any = None, *, revision: str = DEFAULT_REVISION, where: str = ""
-) -> list[Violation]:
+@interaction_rule("FC-NAME-DECLARED", "FC-ARGS-VALID", outputs=True)
+def check_function_call_arguments(it: Seen, rq: Asked, where: str) -> list[Violation]:
     """FC-NAME-DECLARED: a function_call names a function the request declared.
     FC-ARGS-VALID: its arguments validate against that function's parameters.
 
     Runs only when the request declares at least one function tool.
     """
-    declared = _declared_functions(request)
+    declared = rq.declared
     if not declared:
         return []
     found: list[Violation] = []
-    for pointer, call in blocks_of(interaction, grammar_for(revision).output_key) or []:
-        if content_type(call) != "function_call":
+    for pointer, call in it.blocks or ():
+        if call.get("type") != "function_call":
             continue
         name = call.get("name")
         if not isinstance(name, str):
@@ -298,14 +297,12 @@ def check_function_call_arguments(
     return found
 
 
-@registered("FC-REQUIRES-ACTION", interaction=True, outputs=True)
-def check_requires_action(
-    interaction: Any, request: Any = None, *, revision: str = DEFAULT_REVISION, where: str = ""
-) -> list[Violation]:
+@interaction_rule("FC-REQUIRES-ACTION", outputs=True)
+def check_requires_action(it: Seen, rq: Asked, where: str) -> list[Violation]:
     """FC-REQUIRES-ACTION: outputs end with a client function_call exactly when status is requires_action."""
-    status = as_dict(interaction).get("status")
-    grammar = grammar_for(revision)
-    outputs = blocks_of(interaction, grammar.output_key)
+    status = it.status
+    grammar = it.grammar
+    outputs = it.blocks
     if outputs is None or not isinstance(status, str):
         return []
     calls = grammar.client_call_types
@@ -340,24 +337,23 @@ def check_requires_action(
 # -- tools -------------------------------------------------------------------------
 
 
-@registered("TOOL-RESULT-MATCHES-CALL", interaction=True, outputs=True)
-def check_tool_results_match_calls(
-    interaction: Any, request: Any = None, *, revision: str = DEFAULT_REVISION, where: str = ""
-) -> list[Violation]:
+@interaction_rule("TOOL-RESULT-MATCHES-CALL", outputs=True)
+def check_tool_results_match_calls(it: Seen, rq: Asked, where: str) -> list[Violation]:
     """TOOL-RESULT-MATCHES-CALL: every *_result's call_id is the id of an earlier call of the same tool."""
-    grammar = grammar_for(revision)
-    pairs = {result: call for call, result in grammar.call_result_pairs}
-    calls = set(pairs.values())
-    seen: dict[str, set[str]] = {call: set() for call in calls}
+    if not it.blocks:
+        return []
+    pairs = it.grammar.result_calls
+    seen: dict[str, set[str]] = {}
     found: list[Violation] = []
-    for pointer, item in blocks_of(interaction, grammar.output_key) or []:
-        kind = content_type(item)
-        if kind in calls and isinstance(item.get("id"), str):
-            seen[kind].add(item["id"])
+    for pointer, item in it.blocks:
+        kind = content_type(item) or ""
+        if kind in pairs.values() and isinstance(item.get("id"), str):
+            seen.setdefault(kind, set()).add(item["id"])
         elif kind in pairs and "call_id" in item:
             call_id = item["call_id"]
-            if call_id not in seen[pairs[kind]]:
-                earlier = sorted(seen[pairs[kind]])
+            # a call_id that is not a string (the schema's) answers no call either
+            if not isinstance(call_id, str) or call_id not in seen.get(pairs[kind], ()):
+                earlier = sorted(seen.get(pairs[kind], ()))
                 found.append(
                     violation(
                         "TOOL-RESULT-MATCHES-CALL",
@@ -372,28 +368,21 @@ def check_tool_results_match_calls(
     return found
 
 
-@registered(
-    "TOOL-GOOGLE-SEARCH",
-    "TOOL-CODE-EXECUTION",
-    "TOOL-URL-CONTEXT",
-    "TOOL-MCP",
-    interaction=True,
-    outputs=True,
+@interaction_rule(
+    "TOOL-GOOGLE-SEARCH", "TOOL-CODE-EXECUTION", "TOOL-URL-CONTEXT", "TOOL-MCP", outputs=True
 )
-def check_builtin_tools(
-    interaction: Any, request: Any = None, *, revision: str = DEFAULT_REVISION, where: str = ""
-) -> list[Violation]:
+def check_builtin_tools(it: Seen, rq: Asked, where: str) -> list[Violation]:
     """TOOL-GOOGLE-SEARCH, TOOL-CODE-EXECUTION, TOOL-URL-CONTEXT, TOOL-MCP: a completed
     interaction whose request had the tool has its call and result outputs (and a text)."""
-    body = as_dict(interaction)
-    grammar = grammar_for(revision)
-    outputs = blocks_of(interaction, grammar.output_key)
-    if body.get("status") != "completed" or outputs is None:
+    body = it.body
+    grammar = it.grammar
+    outputs = it.blocks
+    if not rq.tools or it.status != "completed" or outputs is None:
         return []
-    model = body.get("model") or as_dict(request).get("model") or ""
+    model = body.get("model") or rq.body.get("model") or ""
     kinds = [content_type(c) for _, c in outputs]
     found: list[Violation] = []
-    for tool_type in dict.fromkeys(str(t.get("type")) for t in request_tools(request)):
+    for tool_type in dict.fromkeys(str(t.get("type")) for t in rq.tools):
         spec = grammar.tool_outputs.get(tool_type)
         if spec is None:
             continue
@@ -425,28 +414,26 @@ def _typed_formats(request: Any) -> list[dict[str, Any]]:
     return [f for f in (value if isinstance(value, list) else [value]) if isinstance(f, dict)]
 
 
-def _wants_text(request: Any, revision: str) -> bool:
+def _wants_text(request: Any, grammar: Grammar) -> bool:
     modalities = as_dict(request).get("response_modalities")
     if isinstance(modalities, list) and modalities:
         return any(isinstance(m, str) and m.lower() == "text" for m in modalities)
-    if grammar_for(revision).structured_format_key is not None:
+    if grammar.structured_format_key is not None:
         # a typed response_format names the output: {"type": "image"} alone asks for no text
         formats = _typed_formats(request)
         return not formats or any(f.get("type") == "text" for f in formats)
     return True
 
 
-@registered("BASIC-FINAL-TEXT-LAST", interaction=True, outputs=True)
-def check_final_text_last(
-    interaction: Any, request: Any = None, *, revision: str = DEFAULT_REVISION, where: str = ""
-) -> list[Violation]:
+@interaction_rule("BASIC-FINAL-TEXT-LAST", outputs=True)
+def check_final_text_last(it: Seen, rq: Asked, where: str) -> list[Violation]:
     """BASIC-FINAL-TEXT-LAST: the last output of a completed text interaction is a text
     (under 2026-05 the last content of the model_output steps: tool steps may follow it)."""
-    grammar = grammar_for(revision)
-    outputs = blocks_of(interaction, grammar.output_key)
-    if as_dict(interaction).get("status") != "completed" or outputs is None:
+    grammar = it.grammar
+    outputs = it.blocks
+    if it.status != "completed" or outputs is None:
         return []
-    if not _wants_text(request, revision):
+    if not _wants_text(rq.raw, grammar):
         return []
     if not outputs:
         return [
@@ -500,15 +487,15 @@ def _structured_schema(request: Any, key: str | None) -> Any:
     return None
 
 
-@registered("SO-VALID-JSON", interaction=True, outputs=True)
-def check_structured_output(
-    interaction: Any, request: Any = None, *, revision: str = DEFAULT_REVISION, where: str = ""
-) -> list[Violation]:
+@interaction_rule("SO-VALID-JSON", outputs=True)
+def check_structured_output(it: Seen, rq: Asked, where: str) -> list[Violation]:
     """SO-VALID-JSON: with response_format, the final text is JSON that validates against it."""
-    grammar = grammar_for(revision)
-    schema = _structured_schema(request, grammar.structured_format_key)
-    outputs = blocks_of(interaction, grammar.output_key)
-    if schema is None or outputs is None or as_dict(interaction).get("status") != "completed":
+    grammar = it.grammar
+    outputs = it.blocks
+    if outputs is None or it.status != "completed" or "response_format" not in rq.body:
+        return []
+    schema = _structured_schema(rq.raw, grammar.structured_format_key)
+    if schema is None:
         return []
     texts = [(p, b) for p, b in outputs if content_type(b) == "text"]
     if not texts:
@@ -553,12 +540,11 @@ def check_structured_output(
 # -- identity ----------------------------------------------------------------------
 
 
-@registered("BASIC-ID", interaction=True)
-def check_id(
-    interaction: Any, request: Any = None, *, revision: str = DEFAULT_REVISION, where: str = ""
-) -> list[Violation]:
+@interaction_rule("BASIC-ID")
+def check_id(it: Seen, rq: Asked, where: str) -> list[Violation]:
     """BASIC-ID: a stored interaction (store not false) has a non-empty string id."""
-    if as_dict(request).get("store") is False or not isinstance(interaction, dict):
+    interaction = it.body
+    if rq.body.get("store") is False or not it.is_object:
         return []
     if _non_empty_string(interaction.get("id")):
         return []
@@ -575,16 +561,15 @@ def check_id(
     ]
 
 
-@registered("BASIC-MODEL-ECHO", interaction=True)
-def check_model_echo(
-    interaction: Any, request: Any = None, *, revision: str = DEFAULT_REVISION, where: str = ""
-) -> list[Violation]:
+@interaction_rule("BASIC-MODEL-ECHO")
+def check_model_echo(it: Seen, rq: Asked, where: str) -> list[Violation]:
     """BASIC-MODEL-ECHO: the response names the model or agent of the request."""
-    if not isinstance(interaction, dict):
+    interaction = it.body
+    if not it.is_object:
         return []
     found: list[Violation] = []
     for field in ("model", "agent"):
-        wanted = as_dict(request).get(field)
+        wanted = rq.body.get(field)
         if not isinstance(wanted, str):
             continue
         got = interaction.get(field, "<absent>")
@@ -604,24 +589,26 @@ def check_model_echo(
 
 
 def _parse_time(value: str) -> datetime | None:
+    """A time `_TIMESTAMP` matched: it ends with Z, which Python 3.10 reads only as +00:00."""
     try:
-        return datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(timezone.utc)
+        return datetime.fromisoformat(value.replace("Z", "+00:00"))  # UTC: compared as it is
     except ValueError:
         return None
 
 
-@registered("BASIC-TIMESTAMPS", interaction=True)
-def check_timestamps(
-    interaction: Any, request: Any = None, *, revision: str = DEFAULT_REVISION, where: str = ""
-) -> list[Violation]:
+@interaction_rule("BASIC-TIMESTAMPS")
+def check_timestamps(it: Seen, rq: Asked, where: str) -> list[Violation]:
     """BASIC-TIMESTAMPS: created and updated are ISO 8601 UTC (Z) times and updated >= created."""
-    body = as_dict(interaction)
+    body = it.body
     found: list[Violation] = []
     times: dict[str, datetime] = {}
     for field in ("created", "updated"):
         if field not in body:
             continue
         value = body[field]
+        if field == "updated" and "created" in times and value == body["created"]:
+            times[field] = times["created"]  # the same text: parsed once
+            continue
         parsed = _parse_time(value) if isinstance(value, str) and _TIMESTAMP.match(value) else None
         if parsed is None:
             found.append(
@@ -648,12 +635,10 @@ def check_timestamps(
     return found
 
 
-@registered("BASIC-OBJECT", interaction=True)
-def check_object(
-    interaction: Any, request: Any = None, *, revision: str = DEFAULT_REVISION, where: str = ""
-) -> list[Violation]:
+@interaction_rule("BASIC-OBJECT")
+def check_object(it: Seen, rq: Asked, where: str) -> list[Violation]:
     """BASIC-OBJECT: object, when present, is "interaction"."""
-    body = as_dict(interaction)
+    body = it.body
     if "object" not in body or body["object"] == "interaction":
         return []
     return [
@@ -667,13 +652,11 @@ def check_object(
     ]
 
 
-@registered("BASIC-ROLE", interaction=True)
-def check_role(
-    interaction: Any, request: Any = None, *, revision: str = DEFAULT_REVISION, where: str = ""
-) -> list[Violation]:
+@interaction_rule("BASIC-ROLE")
+def check_role(it: Seen, rq: Asked, where: str) -> list[Violation]:
     """BASIC-ROLE: role, when present, is "model" for a model interaction and "model" or
     "agent" for an agent one (the docs disagree on agents: API-SURFACE 9.4)."""
-    body = as_dict(interaction)
+    body = it.body
     role = body.get("role")
     if role is None:
         return []
@@ -691,12 +674,10 @@ def check_role(
     ]
 
 
-@registered("USAGE-CACHED-BOUND", interaction=True)
-def check_usage_cached_bound(
-    interaction: Any, request: Any = None, *, revision: str = DEFAULT_REVISION, where: str = ""
-) -> list[Violation]:
+@interaction_rule("USAGE-CACHED-BOUND")
+def check_usage_cached_bound(it: Seen, rq: Asked, where: str) -> list[Violation]:
     """USAGE-CACHED-BOUND: total_cached_tokens never exceeds total_input_tokens."""
-    usage = as_dict(as_dict(interaction).get("usage"))
+    usage = it.usage_fields
     cached, given = usage.get("total_cached_tokens"), usage.get("total_input_tokens")
     if not (isinstance(cached, int) and isinstance(given, int)) or cached <= given:
         return []
@@ -711,14 +692,12 @@ def check_usage_cached_bound(
     ]
 
 
-@registered("CONV-PREVIOUS-NOT-ECHOED", interaction=True)
-def check_previous_echo(
-    interaction: Any, request: Any = None, *, revision: str = DEFAULT_REVISION, where: str = ""
-) -> list[Violation]:
+@interaction_rule("CONV-PREVIOUS-NOT-ECHOED")
+def check_previous_echo(it: Seen, rq: Asked, where: str) -> list[Violation]:
     """CONV-PREVIOUS-NOT-ECHOED: previous_interaction_id may be left out of a response, but
     when it is there it is the id the request sent."""
-    echoed = as_dict(interaction).get("previous_interaction_id")
-    sent = as_dict(request).get("previous_interaction_id")
+    echoed = it.body.get("previous_interaction_id")
+    sent = rq.body.get("previous_interaction_id")
     if echoed is None or sent is None or echoed == sent:
         return []
     return [
@@ -741,8 +720,35 @@ def run_interaction_checks(
     outputs_only: bool = False,
 ) -> list[Violation]:
     """Every registered interaction check (or only those on status and outputs), in order."""
+    grammar = grammar_for(revision)
+    return run_rules(Seen(interaction, grammar), Asked(request), revision, where, outputs_only)
+
+
+def run_rules(
+    seen: Seen, asked: Asked, revision: str, where: str = "", outputs_only: bool = False
+) -> list[Violation]:
+    """`run_interaction_checks` on an Interaction already walked (`check_exchange` reads the
+    request once for every Interaction of a stream)."""
     found: list[Violation] = []
-    for check in OUTPUT_CHECKS if outputs_only else INTERACTION_CHECKS:
-        if applies(check, revision):
-            found.extend(check(interaction, request, revision=revision, where=where))
+    for rule in _plan(revision, outputs_only, len(INTERACTION_CHECKS)):
+        found += rule(seen, asked, where)
     return found
+
+
+@functools.cache  # the registry changes only at import (and in a test that adds a check)
+def _plan(revision: str, outputs_only: bool, _size: int) -> tuple[Rule, ...]:
+    """The rules that run under ``revision``, in registration order."""
+    checks = OUTPUT_CHECKS if outputs_only else INTERACTION_CHECKS
+    return tuple(_rule_of(c, revision) for c in checks if applies(c, revision))
+
+
+def _rule_of(check: Any, revision: str) -> Rule:
+    rule: Rule | None = getattr(check, "rule", None)
+    if rule is not None:
+        return rule
+
+    def called(seen: Seen, asked: Asked, where: str) -> list[Violation]:
+        # a check registered without a rule of its own: called as it is
+        return check(seen.raw, asked.raw, revision=revision, where=where)  # type: ignore[no-any-return]
+
+    return called

@@ -14,7 +14,8 @@ events and the 2026-05 ``step.*`` events go through the same code. The word
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+import inspect
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
 from .._findings import Violation, excerpt
@@ -70,13 +71,90 @@ def _payload(item: Any) -> Any:
     return item.payload if isinstance(item, SSEEvent) else item
 
 
-def _typed(events: Events) -> Iterator[tuple[int, dict[str, Any], str | None]]:
-    """(position, payload, event_type) of every event whose data is an object."""
-    for n, item in enumerate(events):
-        payload = _payload(item)
-        if isinstance(payload, dict):
+class Walk:
+    """One pass over a stream's events: what every stream rule reads, gathered once.
+
+    ``typed``: (position, payload, event_type) of every event whose data is an object;
+    ``content``: (position, payload, event_type, index) of the content (or step) events with
+    an integer index; ``fragments``: per index, the string fragments that join into one field
+    (arguments_delta); ``blocks``: the blocks reassembled from the start and delta events
+    (built on first use, shared: read, never changed).
+    """
+
+    __slots__ = ("_blocks", "content", "events", "fragments", "grammar", "revision", "typed")
+
+    def __init__(self, events: Events, revision: str) -> None:
+        grammar = grammar_for(revision)
+        self.events, self.revision, self.grammar = events, revision, grammar
+        typed: list[tuple[int, dict[str, Any], str | None]] = []
+        content: list[tuple[int, dict[str, Any], str, int]] = []
+        fragments: dict[int, tuple[int, str, list[Any]]] = {}
+        kinds = (
+            grammar.content_start_event,
+            grammar.content_delta_event,
+            grammar.content_stop_event,
+        )
+        delta_event, joined = grammar.content_delta_event, grammar.joined_delta_fields
+        for n, item in enumerate(events):
+            payload = item.payload if isinstance(item, SSEEvent) else item
+            if not isinstance(payload, dict):
+                continue
             kind = payload.get("event_type")
-            yield n, payload, kind if isinstance(kind, str) else None
+            if not isinstance(kind, str):
+                typed.append((n, payload, None))
+                continue
+            typed.append((n, payload, kind))
+            if kind not in kinds:
+                continue
+            index: Any = payload.get("index")
+            if not is_int(index):
+                continue
+            content.append((n, payload, kind, index))
+            if joined and kind == delta_event:
+                delta = as_dict(payload.get("delta"))
+                field = joined.get(str(delta.get("type")))
+                if field is not None and field in delta:
+                    fragments.setdefault(index, (n, field, []))[2].append(delta[field])
+        self.typed, self.content, self.fragments = typed, content, fragments
+        self._blocks: dict[int, dict[str, Any]] | None = None
+
+    @property
+    def blocks(self) -> dict[int, dict[str, Any]]:
+        if self._blocks is None:
+            self._blocks = _reassemble(self)
+        return self._blocks
+
+
+StreamRule = Callable[[Walk], list[Violation]]
+
+
+def _entry(rule: StreamRule) -> Callable[..., list[Violation]]:
+    """The public form of a stream rule: ``check(events, *, revision)``; ``check.rule`` is the
+    rule itself, which `check_stream_grammar` calls on its one `Walk`."""
+
+    def check(events: Events, *, revision: str = DEFAULT_REVISION) -> list[Violation]:
+        return rule(Walk(events, revision))
+
+    check.__name__ = check.__qualname__ = rule.__name__
+    check.__doc__ = rule.__doc__
+    check.__module__ = rule.__module__
+    check.__signature__ = _SIGNATURE  # type: ignore[attr-defined]
+    check.rule = rule  # type: ignore[attr-defined]
+    return check
+
+
+_SIGNATURE = inspect.Signature(
+    [
+        inspect.Parameter("events", inspect.Parameter.POSITIONAL_OR_KEYWORD),
+        inspect.Parameter("revision", inspect.Parameter.KEYWORD_ONLY, default=DEFAULT_REVISION),
+    ],
+    return_annotation="list[Violation]",
+)
+
+
+def stream_rule(*rules: str) -> Callable[[StreamRule], Callable[..., list[Violation]]]:
+    """Register a rule on one stream under its public name (see `_entry`)."""
+    return lambda rule: registered(*rules)(_entry(rule))
 
 
 def _ev(n: int, pointer: str = "") -> str:
@@ -86,12 +164,12 @@ def _ev(n: int, pointer: str = "") -> str:
 # -- the grammar ---------------------------------------------------------------------
 
 
-@registered("STREAM-START-FIRST")
-def check_stream_start(events: Events, *, revision: str = DEFAULT_REVISION) -> list[Violation]:
+@stream_rule("STREAM-START-FIRST")
+def check_stream_start(w: Walk) -> list[Violation]:
     """STREAM-START-FIRST: the first event is interaction.start, and it does not come again."""
-    start = grammar_for(revision).start_event
-    typed = list(_typed(events))
-    if not events:
+    start = w.grammar.start_event
+    typed = w.typed
+    if not w.events:
         return [
             violation(
                 "STREAM-START-FIRST",
@@ -102,7 +180,7 @@ def check_stream_start(events: Events, *, revision: str = DEFAULT_REVISION) -> l
             )
         ]
     found: list[Violation] = []
-    first = _payload(events[0])
+    first = _payload(w.events[0])
     kind = as_dict(first).get("event_type", "<absent>")
     if kind != start:
         found.append(
@@ -130,12 +208,12 @@ def check_stream_start(events: Events, *, revision: str = DEFAULT_REVISION) -> l
     return found
 
 
-@registered("STREAM-ONE-TERMINAL")
-def check_stream_terminal(events: Events, *, revision: str = DEFAULT_REVISION) -> list[Violation]:
+@stream_rule("STREAM-ONE-TERMINAL")
+def check_stream_terminal(w: Walk) -> list[Violation]:
     """STREAM-ONE-TERMINAL: exactly one terminal event (interaction.complete or error), and it is last."""
-    grammar = grammar_for(revision)
+    grammar = w.grammar
     terminal_names = " or ".join(sorted(grammar.terminal_events))
-    typed = list(_typed(events))
+    typed = w.typed
     terminals = [(n, kind) for n, _, kind in typed if kind in grammar.terminal_events]
     if not terminals:
         last = typed[-1][2] if typed else None
@@ -145,7 +223,7 @@ def check_stream_terminal(events: Events, *, revision: str = DEFAULT_REVISION) -
                 "the stream ends without a terminal event",
                 expected=f"{terminal_names} as the last event",
                 actual=f"last event: {excerpt(last) if typed else '<none>'}",
-                where=_ev(max(len(events) - 1, 0)),
+                where=_ev(max(len(w.events) - 1, 0)),
                 raw=True,
             )
         ]
@@ -179,25 +257,11 @@ def check_stream_terminal(events: Events, *, revision: str = DEFAULT_REVISION) -
     return found
 
 
-def _index_events(
-    events: Events, grammar: Grammar
-) -> Iterator[tuple[int, dict[str, Any], str, int]]:
-    """(position, payload, event_type, index) of every content event with an integer index."""
-    content_events = (
-        grammar.content_start_event,
-        grammar.content_delta_event,
-        grammar.content_stop_event,
-    )
-    for n, payload, kind in _typed(events):
-        if kind in content_events and is_int(payload.get("index")):
-            yield n, payload, kind, payload["index"]
-
-
-@registered("STREAM-CONTENT-BRACKETS")
-def check_content_brackets(events: Events, *, revision: str = DEFAULT_REVISION) -> list[Violation]:
+@stream_rule("STREAM-CONTENT-BRACKETS")
+def check_content_brackets(w: Walk) -> list[Violation]:
     """STREAM-CONTENT-BRACKETS: each index has one content.start, then deltas, then one content.stop
     (a stream ended by an error event may leave its last content open)."""
-    grammar = grammar_for(revision)
+    grammar = w.grammar
     state: dict[int, str] = {}  # index -> "open" | "stopped"
     found: list[Violation] = []
 
@@ -213,7 +277,7 @@ def check_content_brackets(events: Events, *, revision: str = DEFAULT_REVISION) 
             )
         )
 
-    for n, _, kind, index in _index_events(events, grammar):
+    for n, _, kind, index in w.content:
         current = state.get(index)
         if kind == grammar.content_start_event:
             if current == "open":
@@ -247,9 +311,9 @@ def check_content_brackets(events: Events, *, revision: str = DEFAULT_REVISION) 
             )
     still_open = sorted(i for i, s in state.items() if s == "open")
     if still_open:
-        terminal = [(n, k) for n, _, k in _typed(events) if k in grammar.terminal_events]
+        terminal = [(n, k) for n, _, k in w.typed if k in grammar.terminal_events]
         if not (terminal and terminal[0][1] == grammar.error_event):
-            n = terminal[0][0] if terminal else max(len(events) - 1, 0)
+            n = terminal[0][0] if terminal else max(len(w.events) - 1, 0)
             found.append(
                 violation(
                     "STREAM-CONTENT-BRACKETS",
@@ -263,16 +327,16 @@ def check_content_brackets(events: Events, *, revision: str = DEFAULT_REVISION) 
     return found
 
 
-@registered("STREAM-INDEX-ORDER")
-def check_index_order(events: Events, *, revision: str = DEFAULT_REVISION) -> list[Violation]:
+@stream_rule("STREAM-INDEX-ORDER")
+def check_index_order(w: Walk) -> list[Violation]:
     """STREAM-INDEX-ORDER: content indices start at 0, go up by one, and a stopped index never reopens."""
-    grammar = grammar_for(revision)
+    grammar = w.grammar
     started: set[int] = set()
     stopped: set[int] = set()
     # The highest index started, and seen at all (max() over the sets each time is quadratic).
     top_started = top = -1
     found: list[Violation] = []
-    for n, _, kind, index in _index_events(events, grammar):
+    for n, _, kind, index in w.content:
         if kind == grammar.content_stop_event:
             stopped.add(index)
             top = max(top, index)
@@ -305,9 +369,10 @@ def check_index_order(events: Events, *, revision: str = DEFAULT_REVISION) -> li
     return found
 
 
-def _content_types(events: Events, grammar: Grammar) -> dict[int, str]:
+def _content_types(w: Walk) -> dict[int, str]:
+    grammar = w.grammar
     types: dict[int, str] = {}
-    for _, payload, kind, index in _index_events(events, grammar):
+    for _, payload, kind, index in w.content:
         if kind == grammar.content_start_event and index not in types:
             ctype = content_type(payload.get(grammar.block_key))
             if ctype is not None:
@@ -315,17 +380,17 @@ def _content_types(events: Events, grammar: Grammar) -> dict[int, str]:
     return types
 
 
-@registered("STREAM-DELTA-TYPE")
-def check_delta_types(events: Events, *, revision: str = DEFAULT_REVISION) -> list[Violation]:
+@stream_rule("STREAM-DELTA-TYPE")
+def check_delta_types(w: Walk) -> list[Violation]:
     """STREAM-DELTA-TYPE: a delta's type is one that may extend the type of its content.start.
 
     A content or delta type the revision does not know is drift, reported by
     the schema check, not here.
     """
-    grammar = grammar_for(revision)
-    types = _content_types(events, grammar)
+    grammar = w.grammar
+    types = _content_types(w)
     found: list[Violation] = []
-    for n, payload, kind, index in _index_events(events, grammar):
+    for n, payload, kind, index in w.content:
         if kind != grammar.content_delta_event:
             continue
         dtype = content_type(payload.get("delta"))
@@ -346,8 +411,9 @@ def check_delta_types(events: Events, *, revision: str = DEFAULT_REVISION) -> li
     return found
 
 
-def _statuses(events: Events, grammar: Grammar) -> Iterator[tuple[int, str, Any]]:
-    for n, payload, kind in _typed(events):
+def _statuses(w: Walk) -> Iterator[tuple[int, str, Any]]:
+    grammar = w.grammar
+    for n, payload, kind in w.typed:
         if kind == grammar.status_event:
             yield n, "/status", payload.get("status")
         elif kind in (grammar.start_event, grammar.complete_event):
@@ -356,16 +422,14 @@ def _statuses(events: Events, grammar: Grammar) -> Iterator[tuple[int, str, Any]
                 yield n, "/interaction/status", interaction["status"]
 
 
-@registered("STREAM-STATUS-TRANSITIONS")
-def check_status_transitions(
-    events: Events, *, revision: str = DEFAULT_REVISION
-) -> list[Violation]:
+@stream_rule("STREAM-STATUS-TRANSITIONS")
+def check_status_transitions(w: Walk) -> list[Violation]:
     """STREAM-STATUS-TRANSITIONS: statuses change only along the revision's transitions
     (in_progress -> requires_action, completed, failed or cancelled; a terminal status never changes)."""
-    grammar = grammar_for(revision)
+    grammar = w.grammar
     found: list[Violation] = []
     previous: tuple[int, str] | None = None
-    for n, pointer, status in _statuses(events, grammar):
+    for n, pointer, status in _statuses(w):
         if not isinstance(status, str) or status not in grammar.status_transitions:
             continue  # unknown statuses are drift (schema check)
         if previous is not None and status != previous[1]:
@@ -389,13 +453,13 @@ def check_status_transitions(
     return found
 
 
-@registered("STREAM-INTERACTION-ID")
-def check_interaction_ids(events: Events, *, revision: str = DEFAULT_REVISION) -> list[Violation]:
+@stream_rule("STREAM-INTERACTION-ID")
+def check_interaction_ids(w: Walk) -> list[Violation]:
     """STREAM-INTERACTION-ID: every event that names an interaction names the one the stream started with."""
-    grammar = grammar_for(revision)
+    grammar = w.grammar
     first: tuple[int, str] | None = None
     found: list[Violation] = []
-    for n, payload, kind in _typed(events):
+    for n, payload, kind in w.typed:
         if kind == grammar.status_event and "interaction_id" in payload:
             pointer, value = "/interaction_id", payload["interaction_id"]
         elif kind in (grammar.start_event, grammar.complete_event) and "id" in as_dict(
@@ -421,8 +485,8 @@ def check_interaction_ids(events: Events, *, revision: str = DEFAULT_REVISION) -
     return found
 
 
-@registered("STREAM-EVENT-ID")
-def check_event_ids(events: Events, *, revision: str = DEFAULT_REVISION) -> list[Violation]:
+@stream_rule("STREAM-EVENT-ID")
+def check_event_ids(w: Walk) -> list[Violation]:
     """STREAM-EVENT-ID (SHOULD): every event has an event_id, unique within the stream.
 
     The live API sends none (API-SURFACE 5), so callers ask for this check
@@ -431,7 +495,7 @@ def check_event_ids(events: Events, *, revision: str = DEFAULT_REVISION) -> list
     found: list[Violation] = []
     seen: dict[str, int] = {}
     missing: list[int] = []
-    typed = list(_typed(events))
+    typed = w.typed
     for n, payload, _ in typed:
         event_id = payload.get("event_id")
         if not isinstance(event_id, str) or not event_id:
@@ -455,7 +519,7 @@ def check_event_ids(events: Events, *, revision: str = DEFAULT_REVISION) -> list
                 "STREAM-EVENT-ID",
                 f"{len(missing)} of {len(typed)} events have no event_id",
                 expected="a non-empty string event_id on every event",
-                actual=excerpt(as_dict(_payload(events[missing[0]])).get("event_id", "<absent>")),
+                actual=excerpt(as_dict(_payload(w.events[missing[0]])).get("event_id", "<absent>")),
                 where=_ev(missing[0], "/event_id"),
                 raw=True,
             ),
@@ -463,12 +527,12 @@ def check_event_ids(events: Events, *, revision: str = DEFAULT_REVISION) -> list
     return found
 
 
-@registered("STREAM-COMPLETE-USAGE")
-def check_complete_usage(events: Events, *, revision: str = DEFAULT_REVISION) -> list[Violation]:
+@stream_rule("STREAM-COMPLETE-USAGE")
+def check_complete_usage(w: Walk) -> list[Violation]:
     """STREAM-COMPLETE-USAGE: interaction.complete carries a final status and usage with total_tokens."""
-    grammar = grammar_for(revision)
+    grammar = w.grammar
     found: list[Violation] = []
-    for n, payload, kind in _typed(events):
+    for n, payload, kind in w.typed:
         if kind != grammar.complete_event:
             continue
         interaction = payload.get("interaction")
@@ -518,16 +582,14 @@ def check_complete_usage(events: Events, *, revision: str = DEFAULT_REVISION) ->
     return found
 
 
-@registered("STREAM-FUNCTION-CALL")
-def check_stream_function_calls(
-    events: Events, *, revision: str = DEFAULT_REVISION
-) -> list[Violation]:
+@stream_rule("STREAM-FUNCTION-CALL")
+def check_stream_function_calls(w: Walk) -> list[Violation]:
     """STREAM-FUNCTION-CALL: a streamed function_call gets a non-empty id, a name and an
     arguments object from its content.start and deltas together (2025-12); it names its id
     and name in its step.start (2026-05: the arguments are STREAM-ARGUMENTS-DELTA's)."""
-    grammar = grammar_for(revision)
+    grammar = w.grammar
     starts: dict[int, tuple[int, Mapping[str, Any]]] = {}
-    for n, payload, kind, index in _index_events(events, grammar):
+    for n, payload, kind, index in w.content:
         block = payload.get(grammar.block_key)
         if (
             kind == grammar.content_start_event
@@ -537,7 +599,7 @@ def check_stream_function_calls(
             starts[index] = (n, as_dict(block))
     if not starts:
         return []
-    blocks = _reassemble(events, grammar)
+    blocks = w.blocks
     found: list[Violation] = []
     for index, (n, started) in sorted(starts.items()):
         streamed = blocks.get(index, {})
@@ -568,12 +630,12 @@ def check_stream_function_calls(
     return found
 
 
-@registered("STREAM-ERROR-EVENT")
-def check_error_events(events: Events, *, revision: str = DEFAULT_REVISION) -> list[Violation]:
+@stream_rule("STREAM-ERROR-EVENT")
+def check_error_events(w: Walk) -> list[Violation]:
     """STREAM-ERROR-EVENT: an error event carries error.code (non-empty string) and error.message (string)."""
-    grammar = grammar_for(revision)
+    grammar = w.grammar
     found: list[Violation] = []
-    for n, payload, kind in _typed(events):
+    for n, payload, kind in w.typed:
         if kind != grammar.error_event:
             continue
         error = payload.get("error")
@@ -614,16 +676,16 @@ def _content_summary(outputs: Any) -> tuple[list[str], str]:
     return kinds, text
 
 
-@registered("STREAM-COMPLETE-OUTPUTS")
-def check_complete_outputs(events: Events, *, revision: str = DEFAULT_REVISION) -> list[Violation]:
+@stream_rule("STREAM-COMPLETE-OUTPUTS")
+def check_complete_outputs(w: Walk) -> list[Violation]:
     """STREAM-COMPLETE-OUTPUTS: interaction.complete carries no outputs, or the content streamed
     before it (text may arrive split into several blocks, as in REF-Dec25's example, so texts
     are compared joined). interaction.completed (2026-05) carries no steps at all."""
-    grammar = grammar_for(revision)
+    grammar = w.grammar
     key = grammar.output_key
     found: list[Violation] = []
-    events = list(events)
-    for n, payload, kind in _typed(events):
+    events = list(w.events)
+    for n, payload, kind in w.typed:
         if kind != grammar.complete_event:
             continue
         outputs = as_dict(payload.get("interaction")).get(key)
@@ -643,7 +705,7 @@ def check_complete_outputs(events: Events, *, revision: str = DEFAULT_REVISION) 
                 )
             )
             continue
-        streamed = _content_summary(reassemble_outputs(events[:n], revision=revision))
+        streamed = _content_summary(reassemble_outputs(events[:n], revision=w.revision))
         completed = _content_summary(outputs)
         if streamed != completed:
             found.append(
@@ -661,25 +723,12 @@ def check_complete_outputs(events: Events, *, revision: str = DEFAULT_REVISION) 
 # -- what only the steps schema streams ------------------------------------------------
 
 
-def _joined_fragments(events: Events, grammar: Grammar) -> dict[int, tuple[int, str, list[Any]]]:
-    """index -> (first event, field, fragments) of the deltas whose field joins into one value."""
-    found: dict[int, tuple[int, str, list[Any]]] = {}
-    for n, payload, kind, index in _index_events(events, grammar):
-        delta = as_dict(payload.get("delta"))
-        field = grammar.joined_delta_fields.get(str(delta.get("type")))
-        if kind != grammar.content_delta_event or field is None or field not in delta:
-            continue
-        found.setdefault(index, (n, field, []))[2].append(delta[field])
-    return found
-
-
-@registered("STREAM-ARGUMENTS-DELTA")
-def check_arguments_deltas(events: Events, *, revision: str = DEFAULT_REVISION) -> list[Violation]:
+@stream_rule("STREAM-ARGUMENTS-DELTA")
+def check_arguments_deltas(w: Walk) -> list[Violation]:
     """STREAM-ARGUMENTS-DELTA: the string fragments of a step's arguments_delta events, joined
     in order, parse as one JSON object (a fragment that is not a string is the schema's)."""
-    grammar = grammar_for(revision)
     found: list[Violation] = []
-    for index, (n, field, parts) in sorted(_joined_fragments(events, grammar).items()):
+    for index, (n, field, parts) in sorted(w.fragments.items()):
         if not all(isinstance(p, str) for p in parts):
             continue  # the event schema reports the fragment that is not a string
         text = "".join(parts)
@@ -704,16 +753,16 @@ def check_arguments_deltas(events: Events, *, revision: str = DEFAULT_REVISION) 
     return found
 
 
-@registered("STREAM-ANNOTATION-DELTA")
-def check_annotation_deltas(events: Events, *, revision: str = DEFAULT_REVISION) -> list[Violation]:
+@stream_rule("STREAM-ANNOTATION-DELTA")
+def check_annotation_deltas(w: Walk) -> list[Violation]:
     """STREAM-ANNOTATION-DELTA: a text_annotation_delta comes after text of its step: the
     annotations point into a text that must already be there."""
-    grammar = grammar_for(revision)
+    grammar = w.grammar
     if grammar.annotation_delta is None:
         return []
     has_text: dict[int, bool] = {}
     found: list[Violation] = []
-    for n, payload, kind, index in _index_events(events, grammar):
+    for n, payload, kind, index in w.content:
         if kind == grammar.content_start_event:
             content = as_list(as_dict(payload.get(grammar.block_key)).get("content"))
             has_text.setdefault(index, any(content_type(c) == "text" for c in content))
@@ -742,16 +791,16 @@ def _usage_so_far(payload: dict[str, Any], path: tuple[str, ...]) -> Any:
     return as_dict(value).get("total_tokens")
 
 
-@registered("STREAM-METADATA-USAGE")
-def check_metadata_usage(events: Events, *, revision: str = DEFAULT_REVISION) -> list[Violation]:
+@stream_rule("STREAM-METADATA-USAGE")
+def check_metadata_usage(w: Walk) -> list[Violation]:
     """STREAM-METADATA-USAGE: the usage so far an event carries (metadata.total_usage) never
     goes down, and never exceeds the final usage of the terminal event."""
-    grammar = grammar_for(revision)
+    grammar = w.grammar
     path = grammar.metadata_usage
     if not path:
         return []
     pointer = "/" + "/".join(path) + "/total_tokens"
-    typed = list(_typed(events))
+    typed = w.typed
     final = next(
         (
             as_dict(as_dict(p.get("interaction")).get("usage")).get("total_tokens")
@@ -790,22 +839,22 @@ def check_metadata_usage(events: Events, *, revision: str = DEFAULT_REVISION) ->
     return found
 
 
-@registered("STATUS-EVENTS")
-def check_status_events(events: Events, *, revision: str = DEFAULT_REVISION) -> list[Violation]:
+@stream_rule("STATUS-EVENTS")
+def check_status_events(w: Walk) -> list[Violation]:
     """STATUS-EVENTS: a status change is streamed as interaction.status_update. A status that
     only an event of another type carries (MIG's interaction.requires_action, a status on a
     step event) is a change the stream did not announce; the unknown event type itself is
     the schema's drift."""
-    grammar = grammar_for(revision)
+    grammar = w.grammar
     carriers = {grammar.start_event, grammar.complete_event}
     announced: set[Any] = set()
-    for _, payload, kind in _typed(events):
+    for _, payload, kind in w.typed:
         if kind == grammar.status_event:
             announced.add(as_str(payload.get("status")))
         elif kind in carriers:
             announced.add(as_str(as_dict(payload.get("interaction")).get("status")))
     found: list[Violation] = []
-    for n, payload, kind in _typed(events):
+    for n, payload, kind in w.typed:
         status = payload.get("status")
         if kind in carriers or kind == grammar.status_event or not isinstance(status, str):
             continue
@@ -823,22 +872,22 @@ def check_status_events(events: Events, *, revision: str = DEFAULT_REVISION) -> 
     return found
 
 
-@registered("STREAM-STEP-START-PARTIAL")
-def check_step_fields(events: Events, *, revision: str = DEFAULT_REVISION) -> list[Violation]:
+@stream_rule("STREAM-STEP-START-PARTIAL")
+def check_step_fields(w: Walk) -> list[Violation]:
     """STREAM-STEP-START-PARTIAL: a step.start may carry only the step's type and identifiers,
     but what it leaves out arrives in deltas: every stopped step ends with the fields its
     type requires (the revision's step schema). A function_call is STREAM-FUNCTION-CALL's and
     STREAM-ARGUMENTS-DELTA's."""
-    grammar = grammar_for(revision)
-    defs = as_dict(load_revision(revision).schemas.get(grammar.block_schema, {}).get("$defs"))
+    grammar = w.grammar
+    defs = as_dict(load_revision(w.revision).schemas.get(grammar.block_schema, {}).get("$defs"))
     starts: dict[int, int] = {}
     stopped: set[int] = set()
-    for n, _, kind, index in _index_events(events, grammar):
+    for n, _, kind, index in w.content:
         if kind == grammar.content_start_event:
             starts.setdefault(index, n)
         elif kind == grammar.content_stop_event:
             stopped.add(index)
-    blocks = _reassemble(events, grammar)
+    blocks = w.blocks
     found: list[Violation] = []
     for index, n in sorted(starts.items()):
         block = blocks.get(index, {})
@@ -880,12 +929,13 @@ _GRAMMAR_CHECKS = (
 
 
 # What still makes sense on the tail of a stream resumed after last_event_id.
-def _check_resumed_terminal(events: Events, *, revision: str = DEFAULT_REVISION) -> list[Violation]:
+@_entry
+def _check_resumed_terminal(w: Walk) -> list[Violation]:
     """STREAM-ONE-TERMINAL for a resumed stream: after the terminal event nothing remains,
     so an empty remainder is right; otherwise the usual rule applies."""
-    if not list(_typed(events)):
+    if not w.typed:
         return []
-    return check_stream_terminal(events, revision=revision)
+    return check_stream_terminal.rule(w)  # type: ignore[attr-defined,no-any-return]
 
 
 _RESUMED_CHECKS = (
@@ -912,13 +962,22 @@ def check_stream_grammar(
     checks that need the beginning (start first, brackets, index order,
     delta types, function calls) are left out.
     """
+    return stream_grammar(
+        Walk(events, revision), require_event_ids=require_event_ids, resumed=resumed
+    )
+
+
+def stream_grammar(w: Walk, *, require_event_ids: bool, resumed: bool) -> list[Violation]:
+    """`check_stream_grammar` on a stream already walked: every rule reads the one `Walk`."""
     checks = (*(_RESUMED_CHECKS if resumed else _GRAMMAR_CHECKS), *STREAM_CHECKS)
     found: list[Violation] = []
+    revision = w.revision
     for check in checks:
         if applies(check, revision):
-            found.extend(check(events, revision=revision))
+            rule = getattr(check, "rule", None)
+            found += rule(w) if rule is not None else check(w.events, revision=revision)
     if require_event_ids:
-        found.extend(check_event_ids(events, revision=revision))
+        found += check_event_ids.rule(w)  # type: ignore[attr-defined]
     return found
 
 
@@ -1016,9 +1075,10 @@ def _merge_delta(block: dict[str, Any], delta: dict[str, Any], grammar: Grammar)
             _merge_field(block, key, value)
 
 
-def _reassemble(events: Events, grammar: Grammar) -> dict[int, dict[str, Any]]:
+def _reassemble(w: Walk) -> dict[int, dict[str, Any]]:
+    grammar = w.grammar
     blocks: dict[int, dict[str, Any]] = {}
-    for _, payload, kind, index in _index_events(events, grammar):
+    for _, payload, kind, index in w.content:
         delta = payload.get("delta")
         if kind == grammar.content_start_event and index not in blocks:
             content = payload.get(grammar.block_key)
@@ -1029,7 +1089,7 @@ def _reassemble(events: Events, grammar: Grammar) -> dict[int, dict[str, Any]]:
             and as_str(delta.get("type")) not in grammar.joined_delta_fields
         ):
             _merge_delta(blocks.setdefault(index, {}), delta, grammar)
-    for index, (_, field, parts) in _joined_fragments(events, grammar).items():
+    for index, (_, field, parts) in w.fragments.items():
         _join_fragments(blocks.setdefault(index, {}), field, parts)
     return blocks
 
@@ -1045,7 +1105,7 @@ def reassemble_outputs(events: Events, *, revision: str = DEFAULT_REVISION) -> l
     text deltas extend its last text content and a text_annotation_delta adds to
     that text's annotations; arguments_delta fragments are joined and parsed.
     """
-    blocks = _reassemble(events, grammar_for(revision))
+    blocks = _reassemble(Walk(events, revision))
     return [blocks[i] for i in sorted(blocks)]
 
 

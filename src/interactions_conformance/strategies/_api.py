@@ -17,8 +17,8 @@ from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
 
 from .._wire import CANONICAL_REVISION  # the shape generated; the client spells it per revision
-from ._mutations import MUTATIONS, NearValid, near_valid_strategy
-from ._requests import DEFAULT_AGENT, DEFAULT_MODEL, Options, check_options, request_strategy
+from ._mutations import MUTATIONS, NearValid, draw_near_valid
+from ._requests import DEFAULT_AGENT, DEFAULT_MODEL, Options, check_options, draw_request
 from ._schema import revision_for, walker_for
 
 __all__ = ["create_requests", "from_schema", "near_valid_requests"]
@@ -28,33 +28,14 @@ def _features_arg(features: Collection[str] | None, opts: Options) -> tuple[str,
     return None if features is None else tuple(sorted(opts.features))
 
 
+# Options are built once per set of arguments, not once per draw (a draw rebuilt the whole
+# request strategy, which was most of generation's cost); what hangs off them (media
+# variants, tool names) is then built once too.
+@functools.cache
 def _options(
-    revision: str, model: str, agent: str, features: Any, max_output_tokens: int
-) -> Options:
-    chosen = None if features is None else tuple(features)
-    return check_options(revision, model, agent, chosen, max_output_tokens)
-
-
-# A strategy is a reusable description: built once per set of arguments, not once per draw
-# (a draw rebuilt the whole request strategy, which was most of generation's cost).
-@functools.cache
-def _request_strategy(
     revision: str, model: str, agent: str, features: tuple[str, ...] | None, max_output_tokens: int
-) -> st.SearchStrategy[dict[str, Any]]:
-    return request_strategy(_options(revision, model, agent, features, max_output_tokens))
-
-
-@functools.cache
-def _near_valid_strategy(
-    revision: str,
-    model: str,
-    agent: str,
-    features: tuple[str, ...] | None,
-    max_output_tokens: int,
-    mutations: tuple[str, ...],
-) -> st.SearchStrategy[NearValid]:
-    opts = _options(revision, model, agent, features, max_output_tokens)
-    return near_valid_strategy(opts, mutations)
+) -> Options:
+    return check_options(revision, model, agent, features, max_output_tokens)
 
 
 def _draw_create_requests(
@@ -66,7 +47,7 @@ def _draw_create_requests(
     features: tuple[str, ...] | None = None,
     max_output_tokens: int = 16,
 ) -> dict[str, Any]:
-    return draw(_request_strategy(revision, model, agent, features, max_output_tokens))
+    return draw_request(draw, _options(revision, model, agent, features, max_output_tokens))
 
 
 def _draw_near_valid_requests(
@@ -79,10 +60,8 @@ def _draw_near_valid_requests(
     max_output_tokens: int = 16,
     mutations: tuple[str, ...] | None = None,
 ) -> NearValid:
-    strategy = _near_valid_strategy(
-        revision, model, agent, features, max_output_tokens, mutations or tuple(MUTATIONS)
-    )
-    return draw(strategy)
+    opts = _options(revision, model, agent, features, max_output_tokens)
+    return draw_near_valid(draw, opts, mutations or tuple(MUTATIONS))
 
 
 def _draw_from_schema(draw: st.DrawFn, name: str, revision: str = CANONICAL_REVISION) -> Any:
@@ -93,9 +72,12 @@ def _draw_from_schema(draw: st.DrawFn, name: str, revision: str = CANONICAL_REVI
 _draw_create_requests.__name__ = _draw_create_requests.__qualname__ = "create_requests"
 _draw_near_valid_requests.__name__ = _draw_near_valid_requests.__qualname__ = "near_valid_requests"
 _draw_from_schema.__name__ = _draw_from_schema.__qualname__ = "from_schema"
-_create = st.composite(_draw_create_requests)
-_near = st.composite(_draw_near_valid_requests)
-_schema = st.composite(_draw_from_schema)
+# The public strategies are memoized on their (validated, hashable) arguments: the suites write
+# `near_valid_requests(...)` inside the test, once per example, and a new strategy object is
+# validated again by Hypothesis at its first draw; the same object is validated once.
+_create = functools.cache(st.composite(_draw_create_requests))
+_near = functools.cache(st.composite(_draw_near_valid_requests))
+_schema = functools.cache(st.composite(_draw_from_schema))
 
 
 def create_requests(

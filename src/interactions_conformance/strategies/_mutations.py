@@ -21,9 +21,9 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from ._requests import MEDIA, SAMPLES, Options, request_strategy
+from ._requests import MEDIA, SAMPLES, Options, draw_request
 
-__all__ = ["MUTATIONS", "Mutation", "NearValid", "near_valid_strategy"]
+__all__ = ["MUTATIONS", "Mutation", "NearValid", "draw_near_valid"]
 
 _ANY_4XX = tuple(range(400, 500))
 
@@ -165,12 +165,11 @@ def _media(body: dict[str, Any], kind: str = "image") -> dict[str, Any]:
     return media
 
 
-@st.composite
-def near_valid_strategy(draw: st.DrawFn, opts: Options, names: tuple[str, ...]) -> NearValid:
+def draw_near_valid(draw: st.DrawFn, opts: Options, names: tuple[str, ...]) -> NearValid:
     applicable = [n for n in names if not MUTATIONS[n].feature or opts.has(MUTATIONS[n].feature)]
     name = draw(st.sampled_from(applicable))
     mutation = MUTATIONS[name]
-    base = draw(request_strategy(opts))
+    base = draw_request(draw, opts)  # in this draw: no strategy of its own to build
     body = copy.deepcopy(base)
     if "agent" in body and name not in (
         "wrong-type",

@@ -23,6 +23,8 @@ from __future__ import annotations
 
 import base64
 import functools
+import itertools
+import math
 import struct
 import zlib
 from collections.abc import Collection
@@ -34,7 +36,13 @@ from hypothesis.errors import InvalidArgument
 from .._targets import FEATURES
 from ._schema import SchemaWalker, revision_for, walker_for
 
-__all__ = ["DEFAULT_AGENT", "DEFAULT_MODEL", "Options", "check_options", "request_strategy"]
+__all__ = [
+    "DEFAULT_AGENT",
+    "DEFAULT_MODEL",
+    "Options",
+    "check_options",
+    "draw_request",
+]
 
 DEFAULT_MODEL = "gemini-2.5-flash-lite"
 DEFAULT_AGENT = "deep-research-pro-preview-12-2025"
@@ -48,6 +56,11 @@ PROMPTS = (
     "What is 2 plus 2? Answer with the number only.",
 )
 _WORDS = ("hi", "ok", "blue", "tea", "count", "seven", "why", "sky", "moon", "cat")
+# Short texts of 1 to 4 words, a fixed family: one choice picks one (`texts`).
+_PHRASES = tuple(_WORDS) + tuple(
+    " ".join(_WORDS[(j * (m + 3) + m) % len(_WORDS)] for m in range(2 + j % 3))
+    for j in range(len(_WORDS), 128)
+)
 
 FUNCTIONS: tuple[dict[str, Any], ...] = (
     {
@@ -188,16 +201,60 @@ def check_options(
 
 
 # -- pieces -------------------------------------------------------------------------
+#
+# Fewer, larger choices: what costs in a draw is Hypothesis's bookkeeping per choice (a span,
+# its place in the tree, mutation groups), not the value. So independent small choices are
+# made as one integer (`_digits`), and finite families (texts, media contents) are picked by
+# one index. Hypothesis draws an integer range of up to 256 uniformly (above that it favours
+# small values), so a packed choice stays within 256 and each digit keeps its own uniform
+# distribution; digit 0 is always the simplest value, so shrinking still ends at the plain case.
+
+_UNIFORM = 256
+
+
+@functools.cache
+def _index(size: int) -> st.SearchStrategy[int]:
+    return st.integers(0, size - 1)
+
+
+def _digits(draw: st.DrawFn, *radices: int) -> list[int]:
+    """One choice for several independent ones: digit i is uniform in ``[0, radices[i])``."""
+    total = math.prod(radices)
+    assert total <= _UNIFORM, radices  # a larger range is not drawn uniformly
+    value = draw(_index(total))
+    digits = []
+    for radix in radices:
+        value, digit = divmod(value, radix)
+        digits.append(digit)
+    return digits
+
+
+@functools.cache
+def _subsets(size: int, most: int) -> tuple[tuple[int, ...], ...]:
+    """The subsets of ``range(size)`` with at most ``most`` members, smallest first."""
+    return tuple(c for n in range(most + 1) for c in itertools.combinations(range(size), n))
+
+
+def _text(index: int) -> str:
+    """Even indexes are the probe-like prompts, odd ones short phrases (index 0: the first
+    prompt, the simplest)."""
+    return PROMPTS[index // 2 % len(PROMPTS)] if index % 2 == 0 else _PHRASES[index // 2]
 
 
 @functools.cache  # strategies are reusable: built once, not once per draw
 def texts() -> st.SearchStrategy[str]:
-    words = st.lists(st.sampled_from(_WORDS), min_size=1, max_size=4).map(" ".join)
-    return st.one_of(st.sampled_from(PROMPTS), words)
+    return _index(2 * len(_PHRASES)).map(_text)
 
 
-@functools.cache  # strategies are reusable: built once, not once per draw
-def media_contents(opts: Options, kind: str) -> st.SearchStrategy[dict[str, Any]]:
+def _draw_text(draw: st.DrawFn) -> str:
+    """A text in one choice (as `texts`, without the strategy around it)."""
+    return _text(draw(_index(2 * len(_PHRASES))))
+
+
+@functools.cache
+def _media_variants(opts: Options, kind: str) -> tuple[dict[str, Any], ...]:
+    """Every media content of ``kind`` a request may carry: each documented mime type, with
+    and without each documented resolution (one choice picks one)."""
     walker = opts.walker
     if kind == "document":
         # The document mime type is open in 2025-12 (a plain str in the SDK); MM-DOCUMENT-INPUT
@@ -205,25 +262,37 @@ def media_contents(opts: Options, kind: str) -> st.SearchStrategy[dict[str, Any]
         mimes: tuple[Any, ...] = ("application/pdf",)
     else:
         mimes = walker.enum(f"content#/$defs/input-{kind}/properties/mime_type")
-    base = {
-        "type": st.just(kind),
-        "mime_type": st.sampled_from(mimes),
-        "data": st.just(SAMPLES[kind]),
-    }
-    optional: dict[str, st.SearchStrategy[Any]] = {}
+    resolutions: tuple[Any, ...] = (None,)
     if "resolution" in walker.properties(f"content#/$defs/{kind}"):
-        optional["resolution"] = st.sampled_from(walker.enum("content#/$defs/media-resolution"))
-    return st.fixed_dictionaries(base, optional=optional)
+        resolutions += walker.enum("content#/$defs/media-resolution")
+    variants = []
+    for resolution in resolutions:
+        for mime in mimes:
+            content = {"type": kind, "mime_type": mime, "data": SAMPLES[kind]}
+            if resolution is not None:
+                content["resolution"] = resolution
+            variants.append(content)
+    return tuple(variants)
 
 
-@functools.cache  # strategies are reusable: built once, not once per draw
-def user_contents(opts: Options) -> st.SearchStrategy[dict[str, Any]]:
-    text = st.builds(lambda t: {"type": "text", "text": t}, texts())
+@functools.cache
+def _content_kinds(opts: Options) -> tuple[str, ...]:
     if not opts.has("multimodal_input"):
-        return text
+        return ("text",)
     accepted = set(opts.walker.enum("content#/$defs/input-content/properties/type"))
-    media = [media_contents(opts, k) for k in MEDIA if k in accepted]
-    return st.one_of(text, *media)
+    return ("text", *(k for k in MEDIA if k in accepted))
+
+
+def _user_content(draw: st.DrawFn, opts: Options) -> dict[str, Any]:
+    """A text or media content in one choice: the kind (text first), then a text or variant."""
+    kinds = _content_kinds(opts)
+    per_kind = _UNIFORM // len(kinds)
+    choice = draw(_index(per_kind * len(kinds)))
+    kind, rest = kinds[choice % len(kinds)], choice // len(kinds)
+    if kind == "text":
+        return {"type": "text", "text": _text(rest)}
+    variants = _media_variants(opts, kind)
+    return dict(variants[rest % len(variants)])
 
 
 @st.composite
@@ -231,9 +300,10 @@ def _model_turn_outputs(draw: st.DrawFn, opts: Options) -> list[dict[str, Any]]:
     """A model turn carrying previous outputs (CONV-MODEL-TURN-OUTPUTS): text, a thought, and
     built-in tool calls with their results (ids matched), as a server sent them."""
     out: list[dict[str, Any]] = []
-    if draw(st.booleans()):
+    thought, id_index = _digits(draw, 2, 3)
+    if thought:
         out.append({"type": "thought", "signature": "CiQBjz1rX8a5"})
-    call_id = draw(st.sampled_from(["c1", "r7b1dyif", "q0"]))
+    call_id = ("c1", "r7b1dyif", "q0")[id_index]
     pairs: dict[str, list[dict[str, Any]]] = {
         "code_execution": [
             {
@@ -284,170 +354,194 @@ def _model_turn_outputs(draw: st.DrawFn, opts: Options) -> list[dict[str, Any]]:
         ],
     }
     usable = [k for k in pairs if opts.has("builtin_tools") or k == "file_search"]
-    for kind in draw(st.lists(st.sampled_from(usable), max_size=2, unique=True)) if usable else ():
-        out += pairs[kind]
-    out.append({"type": "text", "text": draw(texts())})
+    # Up to two distinct kinds, as one choice among the subsets (the first: none).
+    subsets = _subsets(len(usable), 2)
+    for index in subsets[draw(_index(len(subsets)))]:
+        out += pairs[usable[index]]
+    out.append({"type": "text", "text": _draw_text(draw)})
     return out
 
 
-def _one_in(draw: st.DrawFn, n: int) -> bool:
-    """True about once in ``n`` draws, and false in the simplest example: Hypothesis starts from
-    it and shrinks towards it, so a failure shrinks to the plain case, and the first example
-    of a run is no slow one (an agent job, a stream)."""
-    return draw(st.integers(0, n - 1)) == n - 1
+def _one_in(digit: int, n: int) -> bool:
+    """True for one value of a digit drawn in ``[0, n)``, about once in ``n``, and false in the
+    simplest example: Hypothesis starts from it and shrinks towards it, so a failure shrinks to
+    the plain case, and the first example of a run is no slow one (an agent job, a stream)."""
+    return digit == n - 1
+
+
+def _user_turn_content(draw: st.DrawFn, opts: Options) -> Any:
+    """A user turn's content: a string, or one or two contents."""
+    shape = draw(_index(3))
+    if shape == 0:
+        return _draw_text(draw)
+    return [_user_content(draw, opts) for _ in range(shape)]
 
 
 @st.composite
 def _turns(draw: st.DrawFn, opts: Options, functions: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """user, model, user, ...: ending with a user turn. When a function is declared, a model turn
     may call it and the next user turn return its result (FC-RESULT-CONTINUES)."""
-    pairs = draw(st.integers(min_value=1, max_value=2)) if draw(st.integers(0, 3)) else 0
+    some, more, call, which, named = _digits(draw, 4, 2, 2, 2, 2)
+    pairs = 1 + more if some else 0
     turns: list[dict[str, Any]] = []
     for _ in range(pairs):
-        turns.append({"role": "user", "content": draw(_user_turn_content(opts))})
+        turns.append({"role": "user", "content": _user_turn_content(draw, opts)})
         model_content: Any = draw(st.one_of(texts(), _model_turn_outputs(opts)))
         turns.append({"role": "model", "content": model_content})
-    if draw(st.booleans()) and functions:
-        function = draw(st.sampled_from(functions))
-        name = function["name"]
+    if call and functions:
+        name = functions[which % len(functions)]["name"]
         turns.append(
             {"role": "user", "content": [{"type": "text", "text": FUNCTION_PROMPTS[name]}]}
         )
-        call = {"type": "function_call", "id": "fc1", "name": name, "arguments": {}}
-        turns.append({"role": "model", "content": [call]})
+        call_out = {"type": "function_call", "id": "fc1", "name": name, "arguments": {}}
+        turns.append({"role": "model", "content": [call_out]})
         result: dict[str, Any] = {
             "type": "function_result",
             "call_id": "fc1",
             "result": {"ok": True},
         }
-        if draw(st.booleans()):
+        if named:
             result["name"] = name  # optional (FC-RESULT-NAME-OPTIONAL)
         turns.append({"role": "user", "content": [result]})
         return turns
-    turns.append({"role": "user", "content": draw(_user_turn_content(opts))})
+    turns.append({"role": "user", "content": _user_turn_content(draw, opts)})
     return turns
 
 
-@functools.cache  # strategies are reusable: built once, not once per draw
-def _user_turn_content(opts: Options) -> st.SearchStrategy[Any]:
-    return st.one_of(texts(), st.lists(user_contents(opts), min_size=1, max_size=2))
-
-
-@st.composite
-def _tools(draw: st.DrawFn, opts: Options, *, agent: bool) -> list[dict[str, Any]]:
+@functools.cache
+def _tool_names(opts: Options, agent: bool) -> tuple[str, ...]:
     kinds = set(opts.walker.enum("tool#/$defs/request-tool/properties/type"))
     # computer_use needs a computer-use model and file_search an existing store: both are
     # well formed here but not answerable by the default model, so they are not generated.
     builtin = [k for k in ("google_search", "code_execution", "url_context") if k in kinds]
     names: list[str] = []
     if not agent and "function" in kinds:
-        # Listed first and twice: function calling is where most server state and checks are.
-        names += ["function", "function"]
+        # Listed first, one entry per declared function: function calling is where most server
+        # state and checks are.
+        names += [f"function:{i}" for i in range(len(FUNCTIONS))]
     if opts.has("builtin_tools"):
         names += builtin
-    if not agent and opts.has("mcp") and "mcp_server" in kinds and _one_in(draw, 6):
+    return tuple(names)
+
+
+def _tools(draw: st.DrawFn, opts: Options, *, agent: bool, mcp: bool) -> list[dict[str, Any]]:
+    names = _tool_names(opts, agent)
+    kinds = opts.walker.enum("tool#/$defs/request-tool/properties/type")
+    if not agent and opts.has("mcp") and "mcp_server" in kinds and mcp:
         # Remote MCP goes alone (TOOL-COMBINATION) and its name has no "-" (TOOL-MCP-NAME).
         return [{"type": "mcp_server", "name": "docs", "url": "https://mcp.example.com/mcp"}]
     if not names:
         return []
-    tools = [
-        draw(st.sampled_from(FUNCTIONS))
-        if name == "function"
-        else draw(opts.walker.strategy(f"tool#/$defs/{name}"))
-        for name in draw(st.lists(st.sampled_from(names), max_size=2))
-    ]
+    # None, one or two tools (a repeat collapses to one), as one choice.
+    count, first, second = _digits(draw, 3, len(names), len(names))
     unique: dict[str, dict[str, Any]] = {}
-    for tool in tools:
+    for name in [names[first], names[second]][:count]:
+        if name.startswith("function:"):
+            tool = FUNCTIONS[int(name.partition(":")[2])]
+        else:
+            tool = draw(opts.walker.strategy(f"tool#/$defs/{name}"))
         unique.setdefault(str(tool.get("name", tool["type"])), tool)
-    return list(unique.values())
+    return [dict(t) for t in unique.values()]
 
 
-@st.composite
+# speech_config is for TTS models only; tool_choice only means something with functions
+# declared (and its allowed_tools must name them), so both are hand-tuned here, and
+# max_output_tokens is the caller's cap: the schema's strategy does not draw them at all.
+_HAND_TUNED_CONFIG = ("max_output_tokens", "speech_config", "tool_choice")
+
+
 def _generation_config(
-    draw: st.DrawFn, opts: Options, functions: list[dict[str, Any]]
+    draw: st.DrawFn, opts: Options, functions: list[dict[str, Any]], choose_tool: bool
 ) -> dict[str, Any]:
-    config = dict(draw(opts.walker.strategy("generation-config")))
-    # speech_config is for TTS models only; tool_choice only means something with functions
-    # declared (and its allowed_tools must name them), so both are hand-tuned here.
-    config.pop("speech_config", None)
-    config.pop("tool_choice", None)
-    if draw(st.booleans()) and functions:
+    config = dict(draw(opts.walker.strategy("generation-config", omit=_HAND_TUNED_CONFIG)))
+    if choose_tool and functions:
         config["tool_choice"] = draw(
             st.sampled_from(opts.walker.enum("generation-config#/$defs/tool-choice/allOf/0/then"))
         )
     if "stop_sequences" in config:
         config["stop_sequences"] = [s for s in config["stop_sequences"] if s.strip()][:1]
-    config["max_output_tokens"] = draw(st.integers(1, opts.max_output_tokens))
+    config["max_output_tokens"] = draw(_tokens(opts.max_output_tokens))
     return config
 
 
-@st.composite
-def request_strategy(draw: st.DrawFn, opts: Options) -> dict[str, Any]:
+@functools.cache
+def _tokens(cap: int) -> st.SearchStrategy[int]:
+    return st.integers(1, cap)
+
+
+def _function_prompt(functions: list[dict[str, Any]], digit: int) -> str:
+    """The prompt asking for one of the declared functions (the FC-* checks then run)."""
+    return FUNCTION_PROMPTS[functions[digit % len(functions)]["name"]]
+
+
+def draw_request(draw: st.DrawFn, opts: Options) -> dict[str, Any]:
     """One valid create request body (model, or agent when the target has agents)."""
-    agent = opts.has("agents") and _one_in(draw, 8)
+    # The request's shape in three choices: who answers, the tools' and input's form, and
+    # the flags (each digit uniform; 0 the plain case).
+    agent_digit, mcp_digit, form_index = _digits(draw, 8, 6, 4)
+    system, structured, mime, modalities, choose_tool = _digits(draw, 2, 4, 2, 6, 2)
+    store_index, background_index, stream_index, which = _digits(draw, 3, 4, 4, 2)
+    agent = opts.has("agents") and _one_in(agent_digit, 8)
     body: dict[str, Any] = {"agent": opts.agent} if agent else {"model": opts.model}
-    tools = draw(_tools(opts, agent=agent))
+    tools = _tools(draw, opts, agent=agent, mcp=_one_in(mcp_digit, 6))
     functions = [t for t in tools if t["type"] == "function"]
-    form = draw(st.sampled_from(["string", "content", "contents", "turns"]))
+    form = ("string", "content", "contents", "turns")[form_index]
     if form == "string":
-        prompt = draw(texts())
-        if functions:  # a declared function the prompt asks for: the FC-* checks then run
-            prompt = FUNCTION_PROMPTS[draw(st.sampled_from(functions))["name"]]
-        body["input"] = prompt
+        body["input"] = _function_prompt(functions, which) if functions else _draw_text(draw)
     elif form == "content":
-        body["input"] = draw(user_contents(opts))
+        body["input"] = _user_content(draw, opts)
         if functions:
-            name = draw(st.sampled_from(functions))["name"]
-            body["input"] = {"type": "text", "text": FUNCTION_PROMPTS[name]}
+            body["input"] = {"type": "text", "text": _function_prompt(functions, which)}
     elif form == "contents":
-        body["input"] = draw(st.lists(user_contents(opts), min_size=1, max_size=3))
+        count = 1 + draw(_index(3))
+        body["input"] = [_user_content(draw, opts) for _ in range(count)]
         if functions:
-            name = draw(st.sampled_from(functions))["name"]
-            body["input"].insert(0, {"type": "text", "text": FUNCTION_PROMPTS[name]})
+            prompt = {"type": "text", "text": _function_prompt(functions, which)}
+            body["input"].insert(0, prompt)
     else:
         body["input"] = draw(_turns(opts, functions))
         if agent:
-            body["input"] = draw(texts())  # deep research answers one question, no history
+            body["input"] = _draw_text(draw)  # deep research answers one question, no history
     if tools:
         body["tools"] = tools
-    if draw(st.booleans()):
-        body["system_instruction"] = draw(texts())
+    if system:
+        body["system_instruction"] = _draw_text(draw)
     if agent:
         body["background"] = True  # AGENT-BACKGROUND-REQUIRED
-        if draw(st.booleans()):
+        if mime:
             body["store"] = True
-        if draw(st.booleans()):
+        if choose_tool:
             body["agent_config"] = draw(opts.walker.strategy("agent-config"))
-        if opts.has("streaming") and _one_in(draw, 4):
+        if opts.has("streaming") and _one_in(stream_index, 4):
             body["stream"] = True
         return body
-    body["generation_config"] = draw(_generation_config(opts, functions))
-    if opts.has("structured_output") and _one_in(draw, 4):
+    body["generation_config"] = _generation_config(draw, opts, functions, bool(choose_tool))
+    if opts.has("structured_output") and _one_in(structured, 4):
         body["response_format"] = draw(st.sampled_from(RESPONSE_FORMATS))
         # A structured answer cut by max_output_tokens is no JSON (SO-VALID-JSON), and 2025-12
         # has no status for it (the emulator says failed): give it room. At least 256: a small
         # cap (16 in the suites) still cuts a JSON answer short.
         body["generation_config"]["max_output_tokens"] = max(opts.max_output_tokens, 256)
-        if draw(st.booleans()):
+        if mime:
             body["response_mime_type"] = "application/json"  # SO-WITH-MIME; absent: SO-WITHOUT-MIME
-    if _one_in(draw, 6):
+    if _one_in(modalities, 6):
         textual = [
             m
             for m in opts.walker.enum("create-request#/$defs/response_modalities/items")
             if str(m).lower() == "text"
         ]
         body["response_modalities"] = [draw(st.sampled_from(textual))]
-    store = draw(st.sampled_from([None, True, False]))
+    store = (None, True, False)[store_index]
     if store is not None:
         body["store"] = store
     # Background runs return before any output: a quarter of them, so that most responses
     # carry outputs for the checks (function calls, tools, structured output, usage).
-    background = draw(st.sampled_from([None, False, None, True]))
+    background = (None, False, None, True)[background_index]
     if background is True and (store is False or not opts.has("background")):
         background = None  # BG-STORE-REQUIRED: store=false never goes with background=true
     if background is not None:
         body["background"] = background
-    stream = draw(st.sampled_from([None, False, True, True]))
+    stream = (None, False, True, True)[stream_index]
     if stream is True and not opts.has("streaming"):
         stream = None
     if stream is not None:

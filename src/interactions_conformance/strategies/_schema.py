@@ -34,6 +34,10 @@ def revision_for(revision: object, argument: str = "revision") -> Revision:
     """The loaded revision, or InvalidArgument at once naming the known ones."""
     if not isinstance(revision, str):
         raise InvalidArgument(f"{argument}={revision!r} must be a revision name such as '2025-12'")
+    if revision in SUPPORTED_REVISIONS:
+        loaded = _loaded(revision)
+        if loaded is not None:
+            return loaded
     known = available_revisions()
     if revision not in known:
         raise InvalidArgument(
@@ -48,6 +52,18 @@ def revision_for(revision: object, argument: str = "revision") -> Revision:
         return load_revision(revision)
     except SpecError as exc:  # pragma: no cover - broken spec data is its own test's failure
         raise InvalidArgument(f"{argument}={revision!r}: {exc}") from exc
+
+
+@functools.cache
+def _loaded(revision: str) -> Revision | None:
+    """A supported revision, found once: a suite writes its strategy in every example, and
+    listing the spec folder each time was most of what writing one cost."""
+    if revision not in available_revisions():
+        return None
+    try:
+        return load_revision(revision)
+    except SpecError:
+        return None  # revision_for raises it, naming the revision
 
 
 @dataclasses.dataclass(frozen=True)
@@ -158,9 +174,21 @@ class SchemaWalker:
     # -- drawing ------------------------------------------------------------------
 
     @functools.cache  # noqa: B019
-    def strategy(self, name: str) -> st.SearchStrategy[Any]:
-        """Instances of a named subschema; valid against it by construction."""
-        return self._strategy(self.node(name), 0)
+    def strategy(self, name: str, omit: tuple[str, ...] = ()) -> st.SearchStrategy[Any]:
+        """Instances of a named subschema; valid against it by construction. ``omit`` names
+        optional top-level properties never to draw (ones the caller sets itself: drawing a
+        value only to drop it costs as much as drawing one that is kept)."""
+        node = self.node(name)
+        if omit:
+            node = self.resolve(node)
+            required = set(node.schema.get("required", []))
+            if required & set(omit):
+                raise InvalidArgument(
+                    f"{name}: cannot omit required {sorted(required & set(omit))}"
+                )
+            props = {k: v for k, v in node.schema.get("properties", {}).items() if k not in omit}
+            node = Node(node.doc, {**node.schema, "properties": props})
+        return self._strategy(node, 0)
 
     def _strategy(self, node: Node, depth: int) -> st.SearchStrategy[Any]:
         node = self.resolve(node)
@@ -218,15 +246,16 @@ class SchemaWalker:
             high_i = int(high) if high is not None else 1000
             if kind == "integer":
                 return st.integers(min_value=low_i, max_value=high_i)
-            return (
-                st.floats(
-                    min_value=float(low) if low is not None else -1000.0,
-                    max_value=float(high) if high is not None else 1000.0,
-                    allow_nan=False,
-                    allow_infinity=False,
-                )
-                .map(lambda x: round(x, 3))
-                .filter(lambda x: (low is None or x >= low) and (high is None or x <= high))
+            floats = st.floats(
+                min_value=float(low) if low is not None else -1000.0,
+                max_value=float(high) if high is not None else 1000.0,
+                allow_nan=False,
+                allow_infinity=False,
+            ).map(lambda x: round(x, 3))
+            if all(b is None or round(b, 3) == b for b in (low, high)):
+                return floats  # rounding to a multiple of 0.001 cannot cross such a bound
+            return floats.filter(
+                lambda x: (low is None or x >= low) and (high is None or x <= high)
             )
         if kind == "boolean":
             return st.booleans()

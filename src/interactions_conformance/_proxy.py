@@ -2,7 +2,7 @@
 
 ::
 
-    client ──HTTP──> proxy (this module) ──httpx──> upstream (live API, emulator, mock, ...)
+    client ──HTTP──> proxy (this module) ──_upstream──> upstream (live API, emulator, mock, ...)
                         │ every exchange: check_exchange (schemas, error format, SSE grammar)
                         └──> live lines on stdout, JSON Lines log, recordings
 
@@ -18,8 +18,13 @@ recording keep the upstream's value. Bodies stream both ways: each upstream
 chunk goes to the client as it arrives, and a streamed response is fed to an
 `SSEParser` on the way, so framing problems and STREAM-START-FIRST (on event 0)
 are reported while the stream is still open. When the response has ended,
-every check of `check_exchange` runs on the whole exchange in a worker thread,
-after the client has its last byte: checking never delays the traffic. A
+every check of `check_exchange` runs on the whole exchange in the checker thread,
+after the client has its last byte: checking never delays the traffic. The
+forwarding path is kept lean (it costs about what the emulator spends answering):
+uvicorn on uvloop and httptools where installed, a bare ASGI app, and `_upstream`
+(httptools' parser on asyncio, the head and body in one write) instead of a
+general HTTP client; exchanges go to the checker in batches, a few milliseconds
+apart, not one wake-up each. A
 create the upstream rejected is still checked for the request rules the client
 broke (``"party": "client"``, with the client's bytes).
 
@@ -29,7 +34,8 @@ It cannot be wedged, and it loses no evidence:
   from the upstream, and for the client to take each chunk. No answer in time
   is ``504`` (``upstream_timeout``); a stream that stalls is cut.
 * A client that goes away releases its upstream stream at once, even when no
-  chunk is arriving (a task watches for the disconnect beside the relay).
+  chunk is arriving (a task watches for the disconnect beside the relay); a
+  request it had sent is still written to the upstream whole first.
 * Memory: at most ``max_check_bytes`` (default 16 MiB, request and decoded
   response together) is kept per exchange, and ``max_held_bytes`` (64 MiB) over
   all exchanges not yet checked; at most ``max_check_items`` (10,000) events in
@@ -110,16 +116,20 @@ upstream cut short is recorded as far as it came, with ``"truncated": true``.
 
 from __future__ import annotations
 
+import asyncio
 import base64
+import collections
 import contextlib
 import ctypes
 import ctypes.util
 import dataclasses
+import importlib.util
 import json
 import logging
 import queue
 import re
 import socket
+import sys
 import threading
 import time
 import traceback
@@ -132,9 +142,6 @@ from typing import Any, TextIO
 from urllib.parse import parse_qsl, urlsplit
 
 import anyio
-import httpx
-from starlette.applications import Starlette
-from starlette.routing import Mount
 from starlette.types import Message, Receive, Scope, Send
 
 from ._findings import Drift, Violation, excerpt
@@ -143,6 +150,7 @@ from ._shape import payload_revision, revision_by_shape
 from ._spec import DEFAULT_REVISION, Revision, load_revision
 from ._sse import SSEParser
 from ._traffic import Exchange, Request, Response
+from ._upstream import UpstreamError, UpstreamPool, UpstreamResponse
 from ._wire import REVISION_HEADER, revision_for_header
 from .checks import Operation, check_exchange, check_request_fields, check_stream_start, classify
 
@@ -173,6 +181,9 @@ _FINDINGS_PER_EXCHANGE = 100  # then one line says how many more
 _HEAVY_CHUNK = 256 * 1024  # inspected in a worker thread from this size
 _HEAVY_EVENT = 1 * MiB  # ... and when an event this large is pending in the SSE parser
 _STOP = object()
+_BATCH_DELAY = 0.005  # seconds an exchange waits to be handed to the checker with others
+_MAX_CONNECTIONS = 1000  # upstream connections at once; past them a request waits
+_POOL_WAIT = 30.0  # ... this long, then it is answered 502
 
 
 @dataclasses.dataclass(frozen=True)
@@ -429,7 +440,14 @@ class _Flight:
     is_stream: bool = False  # a streamed response (kept as its chunks)
     events: int = 0  # events seen, also after the stream was too large to keep
     complete: bool = False  # the client has the whole response
-    body_read: anyio.Event = dataclasses.field(default_factory=anyio.Event)
+    body_read: asyncio.Event = dataclasses.field(default_factory=asyncio.Event)
+    cancelled: bool = False  # cancel() was called
+    # The client left while its request was being written: the upstream still gets it whole
+    # (the answer is then dropped), so what reached the proxy reaches the upstream.
+    writing: bool = False
+    cancel_after_write: bool = False
+    classified: bool = False  # op is set (on the loop when the response may be a stream)
+    sending: float = 0.0  # since when a send to the client waits (0: none)
     reported: set[tuple[str, str]] = dataclasses.field(default_factory=set)
     findings: int = 0
     op: Operation = dataclasses.field(default_factory=lambda: Operation("other"))
@@ -491,7 +509,9 @@ class Proxy:
         # eager: an unknown revision fails here
         self.revision = load_revision(config.revision or DEFAULT_REVISION)
         self.upstream = config.upstream.rstrip("/")
-        self.app = Starlette(routes=[Mount("", app=self._forward)], lifespan=self._lifespan)
+        self._base_path = urlsplit(self.upstream).path  # a path the upstream's URL has
+        # A bare ASGI app: no router or middleware on the forwarding path.
+        self.app = self._asgi
         self.exchanges = 0  # exchanges done (checked or not)
         self.violations: Counter[str] = Counter()  # rule id -> violations reported
         self.drift = 0
@@ -499,11 +519,16 @@ class Proxy:
         self.checker_errors = 0
         self.unchecked = 0  # exchanges not checked (too large, undecodable, failed)
         self._scrubber = KeyScrubber()
-        self._client: httpx.AsyncClient | None = None
+        self._client: UpstreamPool | None = None
+        self._open: dict[int, _Flight] = {}  # exchanges being forwarded, by number
+        self._connections = 0  # upstream exchanges open (at most _MAX_CONNECTIONS)
         self._lock = threading.Lock()
         self._idle = threading.Condition(self._lock)
         self._budget = _Budget(config.max_held_bytes)
-        self._checks = ThreadPoolExecutor(max_workers=2, thread_name_prefix="proxy-check")
+        # One thread: checks are pure Python, a second would only wait for the GIL.
+        self._checks = ThreadPoolExecutor(max_workers=1, thread_name_prefix="proxy-check")
+        self._done: collections.deque[_Flight] = collections.deque()  # forwarded, to check
+        self._batch_armed = False
         self._started = 0  # exchanges begun
         self._pending = 0  # exchanges begun and not yet checked
         self._log_file = (
@@ -534,27 +559,40 @@ class Proxy:
 
     # -- lifecycle ----------------------------------------------------------------
 
+    async def _asgi(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan":
+            await self._serve_lifespan(receive, send)
+        elif scope["type"] == "http":  # websockets: not part of the API
+            await self._forward(scope, receive, send)
+
+    async def _serve_lifespan(self, receive: Receive, send: Send) -> None:
+        await receive()  # lifespan.startup
+        async with self._lifespan():
+            await send({"type": "lifespan.startup.complete"})
+            await receive()  # lifespan.shutdown
+        await send({"type": "lifespan.shutdown.complete"})
+
     @contextlib.asynccontextmanager
-    async def _lifespan(self, _app: Starlette) -> AsyncIterator[None]:
-        timeout = self.config.read_timeout
-        client = httpx.AsyncClient(
-            timeout=httpx.Timeout(timeout, connect=self.config.connect_timeout, pool=30.0),
-            # Abandoned streams are closed at once, so the pool only holds live exchanges.
-            limits=httpx.Limits(max_connections=1000, max_keepalive_connections=100),
-            follow_redirects=False,
-            trust_env=False,
+    async def _lifespan(self) -> AsyncIterator[None]:
+        pool = UpstreamPool(
+            self.upstream,
+            connect_timeout=self.config.connect_timeout,
+            read_timeout=self.config.read_timeout,
+            max_idle=100,
         )
-        for name in list(client.headers):  # no headers of its own
-            del client.headers[name]
-        self._client = client
+        self._client = pool
+        watchdog = asyncio.get_running_loop().create_task(self._watchdog())
         try:
             yield
         finally:
+            watchdog.cancel()
+            self._submit_done()
             self._client = None
-            await client.aclose()
+            await pool.aclose()
 
     def close(self, timeout: float = 5.0) -> None:
         """Write what is queued (waiting at most ``timeout`` for each writer) and close the log."""
+        self._submit_done()
         self._checks.shutdown(wait=False)
         for lines in (self._screen, self._log):
             if lines is not None:
@@ -566,6 +604,7 @@ class Proxy:
     def wait_idle(self, timeout: float = 10.0) -> bool:
         """Wait until every exchange begun so far has been checked and its lines written."""
         deadline = time.monotonic() + timeout
+        self._submit_done()  # the last batch, when its timer has not run (a stopped server)
         with self._idle:
             if not self._idle.wait_for(lambda: self._pending == 0, timeout):
                 return False
@@ -612,11 +651,28 @@ class Proxy:
         try:
             await self._exchange(flight, scope, raw_headers, receive, send)
         finally:
-            # Checked in a worker thread; the handler returns at once.
+            # Checked in the checker thread, in batches (one wake-up per few milliseconds under
+            # load, not one per exchange); the handler returns at once.
+            self._done.append(flight)
+            if not self._batch_armed:
+                self._batch_armed = True
+                asyncio.get_running_loop().call_later(_BATCH_DELAY, self._submit_done)
+
+    def _submit_done(self) -> None:
+        self._batch_armed = False
+        batch = []
+        with contextlib.suppress(IndexError):  # deque: safe from any thread
+            while True:
+                batch.append(self._done.popleft())
+        if batch:
             try:
-                self._checks.submit(self._finish, flight)
-            except RuntimeError:  # shut down: check here rather than lose the exchange
-                self._finish(flight)
+                self._checks.submit(self._finish_all, batch)
+            except RuntimeError:  # shut down: check here rather than lose the exchanges
+                self._finish_all(batch)
+
+    def _finish_all(self, batch: list[_Flight]) -> None:
+        for flight in batch:
+            self._finish(flight)
 
     async def _exchange(
         self,
@@ -626,20 +682,36 @@ class Proxy:
         receive: Receive,
         send: Send,
     ) -> None:
-        async with anyio.create_task_group() as group:
-            # Beside the relay: the moment the client goes, everything below is cancelled and
-            # the upstream stream is closed, whether or not a chunk is on its way.
-            flight.cancel = group.cancel_scope.cancel
-            group.start_soon(self._watch, flight, receive)
-            try:
-                await self._send_and_relay(flight, scope, raw_headers, receive, send)
-            except _Incomplete:
-                pass  # uvicorn closes the client's connection: the response stays cut, as it came
-            except Exception as exc:  # a bug of the proxy's own: logged, never a lost exchange
-                flight.why_unchecked = f"proxy error: {type(exc).__name__}"
-                self._checker_error(flight, exc, kind="proxy_error")
-            finally:
-                group.cancel_scope.cancel()
+        task = asyncio.current_task()
+        assert task is not None
+
+        def cancel() -> None:
+            if flight.writing:  # a request the client sent goes out whole: cancelled after
+                flight.cancel_after_write = True
+            elif not flight.cancelled:
+                flight.cancelled = True
+                task.cancel()
+
+        # Beside the relay: the moment the client goes, the relay is cancelled and the upstream
+        # connection closed, whether or not a chunk is on its way.
+        flight.cancel = cancel
+        watcher = asyncio.get_running_loop().create_task(self._watch(flight, receive))
+        self._open[flight.number] = flight
+        try:
+            await self._send_and_relay(flight, scope, raw_headers, receive, send)
+        except _Incomplete:
+            pass  # uvicorn closes the client's connection: the response stays cut, as it came
+        except asyncio.CancelledError:
+            if not flight.cancelled:
+                raise  # the server's own shutdown
+            if sys.version_info >= (3, 11):
+                task.uncancel()  # ours: the client left, or stopped reading
+        except Exception as exc:  # a bug of the proxy's own: logged, never a lost exchange
+            flight.why_unchecked = f"proxy error: {type(exc).__name__}"
+            self._checker_error(flight, exc, kind="proxy_error")
+        finally:
+            del self._open[flight.number]
+            watcher.cancel()
 
     async def _watch(self, flight: _Flight, receive: Receive) -> None:
         await flight.body_read.wait()
@@ -705,42 +777,64 @@ class Proxy:
             flight.body_read.set()
 
         forward = [(n, v) for n, v in _forwardable(raw_headers) if n.lower() != b"host"]
-        has_body = any(
-            n.lower() in (b"content-length", b"transfer-encoding") for n, _ in raw_headers
-        )
-        if not has_body:  # no body announced: read what there is (nothing) and send none
+        has_length = any(n.lower() == b"content-length" for n, _ in raw_headers)
+        chunked = not has_length and any(n.lower() == b"transfer-encoding" for n, _ in raw_headers)
+        if not has_length and not chunked:  # no body announced: read what there is (nothing)
             async for _ in body():
                 pass
-        request = self._client.build_request(
-            flight.method, flight.url, headers=forward, content=body() if has_body else None
-        )
+        waited = 0.0
+        while self._connections >= _MAX_CONNECTIONS:  # rare: a thousand exchanges open
+            if waited >= _POOL_WAIT:
+                why = f"the proxy's connection pool stayed full for {_POOL_WAIT:g} s"
+                await self._refuse(flight, send, 502, "upstream_unreachable", "unreachable", why)
+                return
+            await asyncio.sleep(0.05)
+            waited += 0.05
+        self._connections += 1
         try:
-            upstream = await self._client.send(request, stream=True)
-        except httpx.TimeoutException as exc:
-            what = "timeout" if not isinstance(exc, httpx.PoolTimeout) else "unreachable"
-            why = f"no answer from the upstream within {self.config.read_timeout:g} s"
-            if isinstance(exc, httpx.ConnectTimeout):
-                why = f"the upstream did not accept a connection within {self.config.connect_timeout:g} s"
-            elif isinstance(exc, httpx.PoolTimeout):
-                why = "the proxy's connection pool stayed full for 30 s"
-            await self._refuse(
-                flight, send, 504 if what == "timeout" else 502, f"upstream_{what}", what, why
-            )
-            return
-        except httpx.RemoteProtocolError as exc:
-            why = f"the upstream's answer is not HTTP: {exc}"
-            await self._refuse(flight, send, 502, "upstream_unreachable", "not_http", why)
-            return
-        except Exception as exc:  # any other failure to reach the upstream is a 502
-            # (httpx does not always map httpcore's errors: a raw httpcore.ConnectError was seen)
-            why = f"upstream unreachable: {type(exc).__name__}: {exc}"
-            await self._refuse(flight, send, 502, "upstream_unreachable", "unreachable", why)
-            return
-        try:
-            await self._relay(flight, scope, upstream, send)
+            try:
+                flight.writing = True
+                upstream = await self._client.send(
+                    flight.method,
+                    (self._base_path + flight.url[len(self.upstream) :]).encode("latin-1"),
+                    forward,
+                    body() if has_length or chunked else None,
+                    chunked=chunked,
+                    sent=lambda: self._request_sent(flight),
+                )
+            except UpstreamError as exc:
+                flight.writing = False  # nothing more to write: a client that left is answered
+                if exc.what == "timeout":
+                    why = f"no answer from the upstream within {self.config.read_timeout:g} s"
+                    await self._refuse(flight, send, 504, "upstream_timeout", "timeout", why)
+                elif exc.what == "connect_timeout":
+                    await self._refuse(
+                        flight, send, 504, "upstream_timeout", "timeout", exc.message
+                    )
+                elif exc.what == "not_http":
+                    await self._refuse(
+                        flight, send, 502, "upstream_unreachable", "not_http", exc.message
+                    )
+                else:  # unreachable, reset before an answer
+                    why = exc.message
+                    if not why.startswith("upstream unreachable"):
+                        why = f"upstream unreachable: {why}"
+                    await self._refuse(
+                        flight, send, 502, "upstream_unreachable", "unreachable", why
+                    )
+                return
+            try:
+                await self._relay(flight, scope, upstream, send)
+            finally:
+                upstream.close()
         finally:
-            with anyio.CancelScope(shield=True):
-                await upstream.aclose()
+            self._connections -= 1
+
+    @staticmethod
+    def _request_sent(flight: _Flight) -> None:
+        flight.writing = False
+        if flight.cancel_after_write:
+            flight.cancel()
 
     async def _refuse(
         self, flight: _Flight, send: Send, status: int, code: str, what: str, why: str
@@ -785,33 +879,41 @@ class Proxy:
         return out
 
     async def _relay(
-        self, flight: _Flight, scope: Scope, upstream: httpx.Response, send: Send
+        self, flight: _Flight, scope: Scope, upstream: UpstreamResponse, send: Send
     ) -> None:
-        flight.status = upstream.status_code
-        raw = list(upstream.headers.raw)
+        flight.status = upstream.status
+        raw = upstream.headers
         flight.response_headers = _join_headers(raw)
         encoding = flight.response_headers.get("content-encoding", "")
         flight.decoder = _Decoder(encoding)
         if not flight.decoder.supported:
             flight.why_unchecked = f"content-encoding {encoding!r} cannot be decoded for checking"
-        if len(flight.body) >= _HEAVY_CHUNK:  # parsing a large request body: not on the loop
+        if not self._may_stream(flight):
+            pass  # classified in the checker thread: nothing here depends on it
+        elif len(flight.body) >= _HEAVY_CHUNK:  # parsing a large request body: not on the loop
             flight.op, flight.stream = await anyio.to_thread.run_sync(self._classify, flight)
+            flight.classified = True
         else:
             flight.op, flight.stream = self._classify(flight)
+            flight.classified = True
         flight.is_stream = flight.stream is not None or flight.op.stream
-        # uvicorn (h11) can send 200..599 only: anything else is answered 502 here.
+        # uvicorn can send 200..599 only: anything else is answered 502 here.
         forward = 200 <= flight.status <= 599
         if forward:
             headers = self._rewrite_upload_url(scope, flight, _forwardable(raw))
             await self._send(
-                send, {"type": "http.response.start", "status": flight.status, "headers": headers}
+                flight,
+                send,
+                {"type": "http.response.start", "status": flight.status, "headers": headers},
             )
         try:
-            async for chunk in upstream.aiter_raw():
+            async for chunk in upstream.chunks():
                 flight.response_size += len(chunk)
                 if forward:
                     await self._send(
-                        send, {"type": "http.response.body", "body": chunk, "more_body": True}
+                        flight,
+                        send,
+                        {"type": "http.response.body", "body": chunk, "more_body": True},
                     )
                 elif flight.too_large:
                     break  # nothing to forward and nothing more to keep
@@ -819,34 +921,30 @@ class Proxy:
                     await anyio.to_thread.run_sync(self._inspect, flight, chunk)
                 else:
                     self._inspect(flight, chunk)
-        except httpx.ReadTimeout:
-            self._upstream_error(
-                flight,
-                "timeout",
-                f"no byte from the upstream for {self.config.read_timeout:g} s"
-                f" after {_size(flight.response_size)}; the response is cut",
-            )
-            raise _Incomplete from None
-        except httpx.RemoteProtocolError as exc:
-            length = flight.response_headers.get("content-length", "")
-            if length.isdigit() and flight.response_size < int(length):
-                why = (
-                    f"{flight.response_size} of {length} bytes (Content-Length {length}), "
-                    "then the connection closed"
+        except UpstreamError as exc:
+            if exc.what == "timeout":
+                self._upstream_error(
+                    flight,
+                    "timeout",
+                    f"no byte from the upstream for {self.config.read_timeout:g} s"
+                    f" after {_size(flight.response_size)}; the response is cut",
                 )
+            elif exc.what == "truncated":
+                length = flight.response_headers.get("content-length", "")
+                if length.isdigit() and flight.response_size < int(length):
+                    why = (
+                        f"{flight.response_size} of {length} bytes (Content-Length {length}), "
+                        "then the connection closed"
+                    )
+                else:
+                    why = f"{exc.message} after {_size(flight.response_size)}"
                 self._upstream_error(flight, "truncated", why)
             else:
                 self._upstream_error(
-                    flight, "truncated", f"{exc} after {_size(flight.response_size)}"
+                    flight,
+                    "reset",
+                    f"{exc.message} after {_size(flight.response_size)}; the response is cut",
                 )
-            raise _Incomplete from None
-        except (httpx.ReadError, httpx.NetworkError) as exc:
-            self._upstream_error(
-                flight,
-                "reset",
-                f"{type(exc).__name__}: {str(exc) or 'connection reset'} after "
-                f"{_size(flight.response_size)}; the response is cut",
-            )
             raise _Incomplete from None
         if not forward:
             why = f"the upstream answered HTTP {flight.status}, which HTTP does not define"
@@ -856,21 +954,45 @@ class Proxy:
                 "status": 502,
                 "headers": [(b"content-type", b"application/json")],
             }
-            await self._send(send, message)
+            await self._send(flight, send, message)
             body = _error_body("upstream_bad_status", why + "; the proxy's log has its answer")
             flight.complete = True
-            await self._send(send, {"type": "http.response.body", "body": body})
+            await self._send(flight, send, {"type": "http.response.body", "body": body})
             return
         flight.complete = True
-        await self._send(send, {"type": "http.response.body", "body": b"", "more_body": False})
+        await self._send(
+            flight, send, {"type": "http.response.body", "body": b"", "more_body": False}
+        )
 
-    async def _send(self, send: Send, message: Message) -> None:
-        # A client that stops reading holds its upstream no longer than one read timeout.
-        try:
-            with anyio.fail_after(self.config.read_timeout):
-                await send(message)
-        except TimeoutError:
-            raise _Incomplete from None
+    async def _send(self, flight: _Flight, send: Send, message: Message) -> None:
+        # A client that stops reading holds its upstream no longer than one read timeout:
+        # `_watchdog` cancels a send that waits longer (one timer for all, not one per send).
+        flight.sending = time.monotonic()
+        await send(message)
+        flight.sending = 0.0
+
+    async def _watchdog(self) -> None:
+        timeout = self.config.read_timeout
+        while True:
+            await asyncio.sleep(min(1.0, timeout / 4))
+            now = time.monotonic()
+            for flight in list(self._open.values()):
+                if flight.sending and now - flight.sending > timeout:
+                    flight.cancel()
+
+    @staticmethod
+    def _may_stream(flight: _Flight) -> bool:
+        """Whether the response may be a stream (its events are then read as they pass): an
+        SSE content type, or a request that asks for one (``classify``'s tests, loosely)."""
+        query = flight.url.partition("?")[2].lower()
+        return (
+            "stream" in query
+            or "sse" in query
+            or "%" in query  # spelled with escapes
+            or b"stream" in flight.body
+            or b"\\u" in flight.body  # ... in JSON
+            or "event-stream" in flight.response_headers.get("content-type", "").lower()
+        )
 
     def _classify(self, flight: _Flight) -> tuple[Operation, _LiveStream | None]:
         probe = Exchange(
@@ -1163,6 +1285,8 @@ class Proxy:
             flight.events = flight.stream.events
         result = check_exchange(exchange, revision, strict=self.config.strict)
         violations += self._report(flight, result.violations, live=False, exchange=exchange)
+        if not flight.classified:
+            flight.op = self._classify(flight)[0]
         if flight.op.kind == "create" and not 200 <= flight.status < 300:
             # The upstream rejected it: the request rules the client broke are still news.
             found = [
@@ -1314,13 +1438,20 @@ def uvicorn_config(app: Any, host: str, port: int) -> Any:
         app,
         host=host,
         port=port,
-        http="h11",
+        # uvloop and httptools (C) where installed: the forwarding path's per-request cost.
+        http="httptools" if _has("httptools") else "h11",
+        loop="uvloop" if _has("uvloop") else "asyncio",
         log_level="warning",
+        interface="asgi3",
         lifespan="on",
         server_header=False,
         date_header=False,
         timeout_graceful_shutdown=1,
     )
+
+
+def _has(module: str) -> bool:
+    return importlib.util.find_spec(module) is not None
 
 
 def listening_socket(host: str, port: int) -> socket.socket:

@@ -34,15 +34,19 @@ SCHEMA_OF_KIND = {"interaction": "interaction", "request": "create-request", "er
 
 
 @contextlib.contextmanager
-def serving_app(app: Any, *, lifespan: str = "off", what: str = "the app") -> Iterator[str]:
-    """An ASGI app served by uvicorn on a free loopback port, in a thread; yields its URL."""
+def serving_app(
+    app: Any, *, lifespan: str = "off", what: str = "the app", **options: Any
+) -> Iterator[str]:
+    """An ASGI app served by uvicorn on a free loopback port, in a thread; yields its URL.
+
+    ``options`` are uvicorn's (``ssl_certfile=``, ``ssl_keyfile=``: then the URL is https)."""
     import uvicorn
 
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))
     config = uvicorn.Config(
-        app, log_level="warning", lifespan=lifespan, timeout_graceful_shutdown=1
+        app, log_level="warning", lifespan=lifespan, timeout_graceful_shutdown=1, **options
     )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
@@ -56,7 +60,7 @@ def serving_app(app: Any, *, lifespan: str = "off", what: str = "the app") -> It
         time.sleep(0.01)
     host, port = sock.getsockname()[:2]
     try:
-        yield f"http://{host}:{port}"
+        yield f"{'https' if options.get('ssl_certfile') else 'http'}://{host}:{port}"
     finally:
         server.should_exit = True
         thread.join(timeout=5)

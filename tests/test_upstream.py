@@ -4,8 +4,13 @@ the framings and answers a general client would handle, and the failures the pro
 from __future__ import annotations
 
 import asyncio
+import json
+import shutil
+import subprocess
 from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
 
+import httpx
 import pytest
 
 from interactions_conformance._upstream import UpstreamError, UpstreamPool, UpstreamResponse
@@ -209,3 +214,52 @@ def test_a_whole_answer_gives_its_connection_back_for_the_next_request() -> None
 
     assert asyncio.run(main()) == [(200, b"x")] * 3
     assert connections == 1
+
+
+# -- TLS: the live API is an https upstream -----------------------------------------------------
+
+
+def _certificate(tmp_path: Path) -> tuple[Path, Path]:
+    """A self-signed certificate for 127.0.0.1 (openssl's CLI; skipped where it is absent)."""
+    if shutil.which("openssl") is None:
+        pytest.skip("openssl is not installed: no certificate for the TLS upstream test")
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+         "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+         "-keyout", str(key), "-out", str(cert)],
+        check=True, capture_output=True, timeout=60,
+    )  # fmt: skip
+    return cert, key
+
+
+def test_an_https_upstream_is_reached_with_its_certificate_verified(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from _support import serving_app
+    from interactions_conformance._proxy import running_proxy
+    from interactions_conformance.emulator import EmulatorConfig, create_app
+
+    cert, key = _certificate(tmp_path)
+    body = {"model": "gemini-2.5-flash-lite", "input": "hi"}
+    headers = {"x-goog-api-key": "emulator-key"}
+    app = create_app(EmulatorConfig())
+    with serving_app(app, lifespan="on", ssl_certfile=str(cert), ssl_keyfile=str(key)) as url:
+        assert url.startswith("https://")
+        # the certificate is nobody's CA's: refused, as the live API's would be if forged
+        with running_proxy(url, log_path=tmp_path / "untrusted.jsonl") as proxy:
+            refused = httpx.post(f"{proxy.url}/v1beta/interactions", json=body, headers=headers)
+        assert refused.status_code == 502, refused.text
+        assert "certificate" in refused.text.lower()
+        # trusted (OpenSSL reads SSL_CERT_FILE when the proxy builds its TLS context)
+        monkeypatch.setenv("SSL_CERT_FILE", str(cert))
+        with running_proxy(url, log_path=tmp_path / "proxy.jsonl") as proxy:
+            done = httpx.post(f"{proxy.url}/v1beta/interactions", json=body, headers=headers)
+            assert proxy.proxy.wait_idle()
+    assert done.status_code == 200, done.text
+    assert done.json()["status"] == "completed"
+    lines = (tmp_path / "proxy.jsonl").read_text("utf-8").splitlines()
+    [entry] = [e for e in map(json.loads, lines) if e.get("kind") == "exchange"]
+    assert entry["checked"] is True
+    assert entry["violations"] == 0
+    assert entry["stream"] is False

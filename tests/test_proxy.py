@@ -31,6 +31,7 @@ from interactions_conformance._proxy import (
     running_proxy,
 )
 from interactions_conformance._secrets import find_secrets
+from interactions_conformance._spec import DEFAULT_REVISION
 from interactions_conformance.checks import check_exchange
 from interactions_conformance.emulator import running_emulator
 
@@ -266,6 +267,44 @@ def test_stream_start_is_reported_while_the_stream_is_still_open(tmp_path: Path)
         assert proxy.proxy.wait_idle()
     live_entries = [e for e in _log(tmp_path / "proxy.jsonl") if e.get("live")]
     assert [e["rule"] for e in live_entries] == ["STREAM-START-FIRST"]
+
+
+# -- per-rule verdicts, in run's words (_verdicts) --------------------------------------------
+
+
+def test_the_proxy_judges_each_traffic_rule_as_run_does(tmp_path: Path) -> None:
+    stream = {**CREATE, "stream": True}
+    with (
+        running_emulator() as clean_upstream,
+        _proxied(tmp_path, clean_upstream) as (clean, _),
+    ):
+        for body in (CREATE, stream):
+            httpx.post(
+                f"{clean.url}/v1beta/interactions", json=body, headers={"x-goog-api-key": KEY}
+            )
+        assert clean.proxy.wait_idle()
+        held = clean.proxy.verdicts()
+        line = clean.proxy.rules_line()
+    assert held["STREAM-START-FIRST"].status == "passed"
+    assert "streamed exchanges" in held["STREAM-START-FIRST"].reason
+    assert held["SCHEMA-INTERACTION"].status == "passed"
+    assert not held["BASIC-CREATE"].applicable  # a test's rule: the traffic cannot say
+    assert ", 0 failed," in line
+    assert line.startswith(f"rules (revision {DEFAULT_REVISION}, checked on traffic): ")
+
+    with (
+        running_emulator(faults=("stream-no-start",)) as faulty_upstream,
+        _proxied(tmp_path, faulty_upstream, log_path=tmp_path / "faulty.jsonl") as (faulty, _),
+    ):
+        httpx.post(
+            f"{faulty.url}/v1beta/interactions", json=stream, headers={"x-goog-api-key": KEY}
+        )
+        assert faulty.proxy.wait_idle()
+        broken = faulty.proxy.verdicts()
+        line = faulty.proxy.rules_line()
+    assert broken["STREAM-START-FIRST"].status == "failed"
+    assert broken["STREAM-START-FIRST"].evidence
+    assert ", 1 failed," in line
 
 
 # -- it finds what breaks ------------------------------------------------------------------

@@ -308,8 +308,9 @@ def test_a_stdout_nobody_reads_never_freezes_the_traffic(tmp_path: Path) -> None
         code, out, err = proxy.stop()
     assert statuses == [200] * 600
     assert took < 60
-    summary = out.splitlines()[-1]
+    summary, rules = out.splitlines()[-2:]
     assert summary.startswith("exchanges: 600; violations: 0; drift: 0")
+    assert ", 0 failed," in rules
     assert re.search(r"; dropped lines: [1-9]\d* \(output not read fast enough\)$", summary), (
         summary
     )
@@ -432,9 +433,12 @@ def test_ctrl_c_prints_the_summary_and_exits_by_what_was_seen(
         exit_code, out, err = proxy.stop(sig)
     assert "Traceback" not in err, err
     assert exit_code == code
-    summary = out.splitlines()[-1]
+    summary, rules = out.splitlines()[-2:]
     assert summary.startswith("exchanges: 1; violations: ")
     assert (summary == "exchanges: 1; violations: 0; drift: 0") == (fault is None), summary
+    # the per-rule verdicts, in run's words: a violation is a failed rule
+    assert rules.startswith("rules (revision ")
+    assert (", 0 failed," in rules) == (fault is None), rules
 
 
 def test_a_key_echoed_json_escaped_never_reaches_a_recording(tmp_path: Path) -> None:

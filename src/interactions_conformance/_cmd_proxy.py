@@ -156,6 +156,7 @@ def run(args: argparse.Namespace) -> int:
         signal.signal(signal.SIGTERM, previous)
         sock.close()
     proxy.print_line(proxy.summary())
+    proxy.print_line(proxy.rules_line())
     code = proxy.exit_code()
     proxy.close(timeout=5)
     return code

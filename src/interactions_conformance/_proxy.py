@@ -151,6 +151,16 @@ from ._spec import DEFAULT_REVISION, Revision, load_revision
 from ._sse import SSEParser
 from ._traffic import Exchange, Request, Response
 from ._upstream import UpstreamError, UpstreamPool, UpstreamResponse
+from ._verdicts import (
+    FAILED,
+    NOT_EXERCISED,
+    PASSED,
+    Policy,
+    RuleInfo,
+    RuleVerdict,
+    TestRecord,
+    judge,
+)
 from ._wire import REVISION_HEADER, revision_for_header
 from .checks import Operation, check_exchange, check_request_fields, check_stream_start, classify
 
@@ -514,6 +524,12 @@ class Proxy:
         self.app = self._asgi
         self.exchanges = 0  # exchanges done (checked or not)
         self.violations: Counter[str] = Counter()  # rule id -> violations reported
+        # what the per-rule verdicts read (_verdicts): the first violation of each rule (bounded
+        # by the catalogue), the checked exchanges and streams, the revisions they were read in
+        self._first: dict[str, Violation] = {}
+        self._checked = 0
+        self._streams = 0
+        self._revisions: Counter[str] = Counter()
         self.drift = 0
         self.upstream_errors: Counter[str] = Counter()  # what -> count
         self.checker_errors = 0
@@ -1140,6 +1156,7 @@ class Proxy:
             count += 1
             with self._lock:
                 self.violations[violation.rule] += 1
+                self._first.setdefault(violation.rule, violation)
             if flight.findings > _FINDINGS_PER_EXCHANGE:
                 continue  # counted; the summary line at the end says how many were not shown
             violation = violation.with_context(
@@ -1244,11 +1261,15 @@ class Proxy:
                 flight.why_unchecked = f"checker error: {type(exc).__name__}"
                 self._checker_error(flight, exc)
         duration = round((time.monotonic() - flight.started) * 1000, 1)
+        revision = self.revision_of(flight, exchange)
         with self._lock:
             self.exchanges += 1
             self.drift += drift
             self.unchecked += not checked
-        self.revision_of(flight, exchange)
+            if checked:
+                self._checked += 1
+                self._streams += flight.is_stream and flight.status == 200
+                self._revisions[revision.name] += 1
         if flight.findings > _FINDINGS_PER_EXCHANGE:
             more = flight.findings - _FINDINGS_PER_EXCHANGE
             self.print_line(f"... {more} more violations not shown  {flight.method} {flight.path}")
@@ -1389,6 +1410,41 @@ class Proxy:
         path = folder / f"{index:06d}-{request.method.upper()}-{slug or 'root'}.json"
         path.write_text(json.dumps(data, indent=1, ensure_ascii=False) + "\n", "utf-8")
         return path
+
+    def verdicts(self) -> dict[str, RuleVerdict]:
+        """Per rule, in run's words (`_verdicts.judge`), what the traffic so far says: a
+        ``traffic`` rule of the revision most exchanges were read in passed when traffic of its
+        kind was checked and never broke it; a rule a violation named failed. Rules only a test
+        can exercise are not applicable here."""
+        with self._lock:
+            found = list(self._first.values())
+            checked, streams = self._checked, self._streams
+            seen = self._revisions.most_common(1)
+        revision = load_revision(seen[0][0]) if seen else self.revision
+        rules = {
+            rule.id: RuleInfo(rule.id, rule.area, rule.level, rule.statement, rule.exercised)
+            for rule in revision.rules.values()
+        }
+        scope = {r for r, info in rules.items() if info.exercised == "traffic"}
+        record = TestRecord("proxy", (), PASSED, traffic=found)
+        return judge(
+            rules,
+            [record],
+            Policy(),
+            requests=checked,
+            streams=streams,
+            in_scope=scope | {v.rule for v in found},
+        )
+
+    def rules_line(self) -> str:
+        """``rules (revision R): N passed, M failed, K not exercised`` over the applicable rules."""
+        verdicts = [v for v in self.verdicts().values() if v.applicable]
+        counts = Counter(v.status for v in verdicts)
+        with self._lock:
+            seen = self._revisions.most_common(1)
+        name = seen[0][0] if seen else self.revision.name
+        told = ", ".join(f"{counts[s]} {s}" for s in (PASSED, FAILED, NOT_EXERCISED))
+        return f"rules (revision {name}, checked on traffic): {told}"
 
     def summary(self) -> str:
         """One line: exchanges, violations by rule, drift, then whatever else happened."""

@@ -21,8 +21,8 @@ from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 
+from _support import serving_app
 from interactions_conformance._cli import main
 from interactions_conformance._proxy import (
     HOP_BY_HOP,
@@ -52,25 +52,6 @@ def _proxied(
     options.setdefault("log_path", tmp_path / "proxy.jsonl")
     with running_proxy(upstream, live=live, **options) as proxy:
         yield proxy, live
-
-
-@contextlib.contextmanager
-def _serve(app: Any) -> Iterator[str]:
-    """A bare ASGI app on a free loopback port, in a thread."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind(("127.0.0.1", 0))
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.01)
-    try:
-        yield f"http://127.0.0.1:{sock.getsockname()[1]}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=5)
-        sock.close()
 
 
 # -- transparent -------------------------------------------------------------------------
@@ -173,7 +154,7 @@ def test_requests_pass_byte_for_byte(tmp_path: Path) -> None:
         ("X-Hop", "dropped: named by Connection"),
     ]
     with (
-        _serve(echo) as upstream,
+        serving_app(echo) as upstream,
         _proxied(tmp_path, upstream) as (proxy, _),
         httpx.Client() as client,
     ):
@@ -227,7 +208,7 @@ def test_stream_events_reach_the_client_before_the_upstream_sends_the_last(
     }
     app, release, finished = _held_stream(start)
     with (
-        _serve(app) as upstream,
+        serving_app(app) as upstream,
         _proxied(tmp_path, upstream) as (proxy, _),
         httpx.Client(timeout=10) as client,
         client.stream(
@@ -247,7 +228,7 @@ def test_stream_start_is_reported_while_the_stream_is_still_open(tmp_path: Path)
     wrong = {"event_type": "content.start", "index": 0, "content": {"type": "text"}}
     app, release, finished = _held_stream(wrong)
     with (
-        _serve(app) as upstream,
+        serving_app(app) as upstream,
         _proxied(tmp_path, upstream) as (proxy, live),
         httpx.Client(timeout=10) as client,
         client.stream(
@@ -441,7 +422,7 @@ def test_a_compressed_response_passes_compressed_and_is_checked_decoded(tmp_path
         await send({"type": "http.response.body", "body": payload})
 
     with (
-        _serve(gzipped) as upstream,
+        serving_app(gzipped) as upstream,
         _proxied(tmp_path, upstream, revision="2025-12") as (proxy, _),  # SCHEMA-ERROR is 2025-12's
         httpx.Client() as client,
         client.stream("GET", f"{proxy.url}/v1beta/interactions/x") as response,

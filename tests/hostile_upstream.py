@@ -70,6 +70,18 @@ _SSE_HEAD = (
 _START = {"event_type": "interaction.start", "interaction": {"id": "h1", "status": "in_progress"}}
 
 
+async def _json_answer(writer: asyncio.StreamWriter, status: bytes, body: bytes) -> None:
+    """A whole JSON answer: ``status`` (``b"200 OK"``), its content-length, ``body``."""
+    writer.write(
+        b"HTTP/1.1 "
+        + status
+        + b"\r\ncontent-type: application/json\r\n"
+        + f"content-length: {len(body)}\r\n\r\n".encode()
+        + body
+    )
+    await writer.drain()
+
+
 class HostileUpstream:
     """Serve in a thread of its own (``with hostile_upstream() as up: up.url``)."""
 
@@ -280,12 +292,7 @@ class HostileUpstream:
             return False
         if what == "status-999":
             body = b'{"error": {"code": "odd", "message": "nine nine nine"}}'
-            writer.write(
-                b"HTTP/1.1 999 Weird\r\ncontent-type: application/json\r\n"
-                + f"content-length: {len(body)}\r\n\r\n".encode()
-                + body
-            )
-            await writer.drain()
+            await _json_answer(writer, b"999 Weird", body)
             return True
         if what == "short":
             writer.write(
@@ -295,31 +302,16 @@ class HostileUpstream:
             return False
         if what == "deep":
             body = b"[" * 100_000 + b"]" * 100_000
-            writer.write(
-                b"HTTP/1.1 400 Bad Request\r\ncontent-type: application/json\r\n"
-                + f"content-length: {len(body)}\r\n\r\n".encode()
-                + body
-            )
-            await writer.drain()
+            await _json_answer(writer, b"400 Bad Request", body)
             return True
         if what == "surrogate":
             body = b'{"error": {"code": "bad_\\ud800", "message": "lone \\udfff surrogates"}}'
-            writer.write(
-                b"HTTP/1.1 400 Bad Request\r\ncontent-type: application/json\r\n"
-                + f"content-length: {len(body)}\r\n\r\n".encode()
-                + body
-            )
-            await writer.drain()
+            await _json_answer(writer, b"400 Bad Request", body)
             return True
         if what == "many":
             outputs = [{"type": "text", "text": "x"}] * int(query.get("n", "20000"))
             body = json.dumps({"id": "h1", "status": "completed", "outputs": outputs}).encode()
-            writer.write(
-                b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n"
-                + f"content-length: {len(body)}\r\n\r\n".encode()
-                + body
-            )
-            await writer.drain()
+            await _json_answer(writer, b"200 OK", body)
             return True
         if what == "echo-key":
             key = headers.get("x-goog-api-key", "")
@@ -328,12 +320,7 @@ class HostileUpstream:
                 for i, c in enumerate(key)
             )
             body = ('{"seen": "' + escaped + '", "plain": ' + json.dumps(key) + "}").encode()
-            writer.write(
-                b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n"
-                + f"content-length: {len(body)}\r\n\r\n".encode()
-                + body
-            )
-            await writer.drain()
+            await _json_answer(writer, b"200 OK", body)
             return True
         body = b"{}"
         writer.write(
